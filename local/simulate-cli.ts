@@ -1,0 +1,144 @@
+/**
+ * `npm run simulate -- [options]`: sends Braze Currents batches to a receiver, as Braze would.
+ * Run with `--help` for the options.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ENV } from '../lambdas/shared/contract';
+import {
+  factoryEvents,
+  formatReport,
+  readSampleFolder,
+  type SimulationProgress,
+  simulate,
+  withFreshIds,
+} from './simulator';
+
+const USAGE = `Usage: npm run simulate -- [options]
+
+Sends Braze Currents batches ({"events":[...]}, up to 100 per request) and reacts to every answer
+as Braze does: 2xx ack; 5xx/429/network errors retried with backoff; 400 → events resent one by
+one; 413 → batch halved; 401/403/404 → stop.
+
+  --url URL             connector URL (default http://127.0.0.1:\${PORT:-3000}/currents)
+  --token TOKEN         bearer token (default: first of $CURRENTS_TOKENS, else <data-dir>/token)
+  --no-token            send no Authorization header
+  --count N             events to send (default 1000; with --samples: one pass over the files)
+  --types LIST          comma-separated event types or families, e.g. users.messages.email.*
+  --samples DIR         replay the sample files of DIR (each a JSON array) with fresh ids
+  --batch-size N        events per request, 1..100 (default 100)
+  --concurrency N       requests in flight (default 4)
+  --gzip                send gzip bodies (Content-Encoding: gzip)
+  --max-attempts N      attempts per request before its events are dropped (default 10)
+  --base-delay-ms N     first backoff delay (default 500)
+  --max-delay-ms N      largest backoff delay (default 30000)
+  --max-retry-after-ms N  cap on the server's Retry-After (default 60000)
+  --seed N              seed for repeatable event contents
+  --data-dir DIR        where local mode keeps its token (default $CURRENTS_DATA_DIR or .local-data)
+  --json                print the final report as JSON
+  -h, --help            this text`;
+
+function integer(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative integer`);
+  return parsed;
+}
+
+async function defaultToken(dataDir: string): Promise<string | undefined> {
+  const fromEnv = process.env[ENV.tokens]?.split(',').find((token) => token.trim() !== '');
+  if (fromEnv) return fromEnv.trim();
+  try {
+    return (await readFile(path.join(dataDir, 'token'), 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      'no-token': { type: 'boolean' },
+      count: { type: 'string' },
+      types: { type: 'string' },
+      samples: { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      gzip: { type: 'boolean' },
+      'max-attempts': { type: 'string' },
+      'base-delay-ms': { type: 'string' },
+      'max-delay-ms': { type: 'string' },
+      'max-retry-after-ms': { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const dataDir = values['data-dir'] ?? process.env.CURRENTS_DATA_DIR ?? '.local-data';
+  const url = values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}/currents`;
+  const token = values['no-token'] ? undefined : (values.token ?? (await defaultToken(dataDir)));
+  if (token === undefined && !values['no-token']) {
+    console.error(
+      'No token: pass --token, set CURRENTS_TOKENS, or start local mode first (it writes <data-dir>/token).',
+    );
+    return 2;
+  }
+
+  const events = values.samples
+    ? withFreshIds(
+        await readSampleFolder(values.samples),
+        values.count === undefined ? undefined : integer('count', values.count, 0),
+      )
+    : factoryEvents({
+        count: integer('count', values.count, 1000),
+        types: values.types?.split(',').map((type) => type.trim()),
+        seed: values.seed === undefined ? undefined : integer('seed', values.seed, 0),
+      });
+
+  const interactive = process.stderr.isTTY === true;
+  let lastPrinted = 0;
+  const onProgress = (progress: SimulationProgress) => {
+    const done = progress.acknowledged + progress.dropped;
+    if (!interactive && done !== progress.total && Date.now() - lastPrinted < 1000) return;
+    lastPrinted = Date.now();
+    const line = `${done}/${progress.total} events: ${progress.acknowledged} acknowledged, ${progress.dropped} dropped, ${progress.requests} requests, ${progress.retries} retries`;
+    process.stderr.write(interactive ? `\r\x1b[2K${line}` : `${line}\n`);
+  };
+
+  const report = await simulate({
+    url,
+    token,
+    events,
+    batchSize: integer('batch-size', values['batch-size'], 100),
+    concurrency: integer('concurrency', values.concurrency, 4),
+    gzip: values.gzip ?? false,
+    maxAttempts: integer('max-attempts', values['max-attempts'], 10),
+    backoff: {
+      baseDelayMs: integer('base-delay-ms', values['base-delay-ms'], 500),
+      maxDelayMs: integer('max-delay-ms', values['max-delay-ms'], 30_000),
+      maxRetryAfterMs: integer('max-retry-after-ms', values['max-retry-after-ms'], 60_000),
+    },
+    onProgress,
+  });
+  if (interactive) process.stderr.write('\n');
+  console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return report.dropped === 0 && report.unsent === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error((error as Error).message);
+    process.exitCode = 2;
+  },
+);
