@@ -1,0 +1,36 @@
+/**
+ * Claim check for events too large to travel as one entry (or larger than the configured
+ * threshold): the event goes to S3 as it is, and a small pointer event with the same `DetailType`,
+ * `id` and `time` is published, so rules still route it.
+ */
+import { randomUUID } from 'node:crypto';
+import { entrySize } from '../shared/bus-entry';
+import { CLAIM_CHECK_FIELD, type ClaimCheckDetail, S3_PREFIX } from '../shared/contract';
+import { safeKeySegment, utcDate } from '../shared/quarantine';
+import type { PreparedEvent } from './entries';
+
+/** An `id` longer than this is not copied into the pointer, which must stay small. */
+const MAX_POINTER_ID_LENGTH = 256;
+
+export function claimCheckKey(receivedAt: Date, eventType: string, id: unknown): string {
+  const usableId = typeof id === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : randomUUID();
+  return `${S3_PREFIX.claimCheck}dt=${utcDate(receivedAt)}/${safeKeySegment(eventType)}/${usableId}.json`;
+}
+
+export function pointerDetail(prepared: PreparedEvent, bucket: string, key: string): ClaimCheckDetail {
+  const { id, time } = prepared.event;
+  const keepId = (typeof id === 'string' && id.length <= MAX_POINTER_ID_LENGTH) || typeof id === 'number';
+  // Key order as in a Braze event: event_type, id, time, then the pointer.
+  return {
+    event_type: prepared.eventType,
+    ...(keepId ? { id } : {}),
+    ...(typeof time === 'number' ? { time } : {}),
+    [CLAIM_CHECK_FIELD]: { bucket, key, bytes: Buffer.byteLength(prepared.entry.Detail) },
+  };
+}
+
+/** The same event, now as a pointer: same position, DetailType, Time and Resources. */
+export function toPointer(prepared: PreparedEvent, bucket: string, key: string): PreparedEvent {
+  const entry = { ...prepared.entry, Detail: JSON.stringify(pointerDetail(prepared, bucket, key)) };
+  return { ...prepared, entry, bytes: entrySize(entry) };
+}

@@ -1,0 +1,273 @@
+/**
+ * The receiver's use case, one request from authentication to answer, over the ports in `deps`.
+ * Every planned non-2xx answer is thrown as an {@link HttpError}; the handler's error mapper turns
+ * it into the response.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
+import { isKnownEventType } from '../shared/event-types';
+import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
+import { type ObjectStorePort, type QuarantineRecord, quarantine } from '../shared/quarantine';
+import { buildSpilloverBodies, type SpilloverPort, sendToSpillover } from '../shared/spillover';
+import { count, MetricUnit } from '../shared/telemetry';
+import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
+import { claimCheckKey, toPointer } from './claim-check';
+import { decodeBody, headerValue } from './decode';
+import { type PreparedEvent, prepareEvents, resourcesFromQuery } from './entries';
+import { parseEnvelope } from './envelope';
+import { HttpError, serviceUnavailable } from './http';
+import type { TokenSource } from './token-source';
+
+export interface ReceiverSettings {
+  eventSource: string;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  claimCheckThresholdBytes: number;
+  publishBudgetMs: number;
+}
+
+export interface ReceiverDeps {
+  settings: ReceiverSettings;
+  tokens: TokenSource;
+  sourceIpAllowed: SourceIpCheck;
+  bus: PutEventsPort;
+  store: ObjectStorePort;
+  spillover: SpilloverPort;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Pick<RetryPolicy, 'now' | 'sleep' | 'random'>;
+  backoff: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
+  newBatchId: () => string;
+}
+
+export interface ReceiverRequest {
+  headers?: Readonly<Record<string, string | undefined>>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  rawQueryString?: string;
+  sourceIp?: string;
+  /** What the Lambda context says is left; publishing keeps a reserve out of it for the spillover. */
+  remainingTimeMs?: number;
+}
+
+export interface BatchSummary {
+  batchId: string;
+  received: number;
+  published: number;
+  spilled: number;
+  quarantined: number;
+  claimChecked: number;
+}
+
+/** Kept back from the Lambda's remaining time for the spillover and quarantine writes. */
+export const SPILLOVER_RESERVE_MS = 2_000;
+
+export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) => Promise<BatchSummary> {
+  const { settings, logger, metrics } = deps;
+
+  async function authenticate(request: ReceiverRequest): Promise<void> {
+    if (!deps.sourceIpAllowed(request.sourceIp)) {
+      count(metrics, METRIC.authRejected, 1);
+      logger.warn('source IP not in the allow-list', { sourceIp: request.sourceIp });
+      throw new HttpError(403, 'Forbidden');
+    }
+    const bearer = parseBearer(request.headers);
+    if (bearer.kind !== 'token') {
+      count(metrics, METRIC.authMissing, 1);
+      logger.warn('no bearer token', { problem: bearer.kind });
+      throw new HttpError(401, 'Authorization: Bearer <token> is required');
+    }
+    let active: readonly Buffer[];
+    try {
+      active = await deps.tokens.activeDigests();
+    } catch (error) {
+      logger.error('the active tokens could not be read', { error: error as Error });
+      throw serviceUnavailable('token source unavailable');
+    }
+    if (!isActiveToken(bearer.token, active)) {
+      count(metrics, METRIC.authRejected, 1);
+      logger.warn('bearer token not active', { sourceIp: request.sourceIp });
+      throw new HttpError(403, 'Token not accepted');
+    }
+  }
+
+  async function keep(record: QuarantineRecord): Promise<void> {
+    try {
+      const key = await quarantine(deps.store, record);
+      logger.warn('quarantined', { reason: record.reason, index: record.index, key, error: record.error });
+    } catch (error) {
+      logger.error('quarantine write failed', {
+        reason: record.reason,
+        index: record.index,
+        error: error as Error,
+      });
+      throw serviceUnavailable('quarantine unavailable');
+    }
+  }
+
+  return async function receive(request) {
+    const batchId = deps.newBatchId();
+    logger.appendKeys({ batchId });
+    const receivedAt = new Date(deps.clock.now());
+    const query = request.rawQueryString ?? '';
+
+    await authenticate(request);
+
+    const version = headerValue(request.headers, BRAZE_VERSION_HEADER);
+    if (version !== undefined && version.trim() !== SUPPORTED_BRAZE_VERSION) {
+      count(metrics, METRIC.unsupportedVersion, 1);
+      logger.info('Braze-Currents-Version other than 1, accepted', { version: version.slice(0, 20) });
+    }
+
+    const context = { batchId, receivedAt: receivedAt.toISOString(), query };
+    const decoded = decodeBody(request, settings);
+    if (!decoded.ok) {
+      if (decoded.status === 413) {
+        count(metrics, METRIC.bodiesTooLarge, 1);
+        throw new HttpError(413, decoded.message);
+      }
+      count(metrics, METRIC.bodiesRejected, 1);
+      await keep({
+        reason: 'invalid-body',
+        ...context,
+        index: 0,
+        bodyBase64: decoded.raw.toString('base64'),
+        error: decoded.message,
+      });
+      throw new HttpError(400, decoded.message);
+    }
+
+    count(metrics, METRIC.batches, 1);
+    const envelope = parseEnvelope(decoded.text);
+    if (envelope.kind === 'invalid') {
+      count(metrics, METRIC.bodiesRejected, 1);
+      await keep({
+        reason: 'invalid-body',
+        ...context,
+        index: 0,
+        body: decoded.text,
+        error: envelope.message,
+      });
+      throw new HttpError(400, envelope.message);
+    }
+
+    const { events } = envelope;
+    const summary: BatchSummary = {
+      batchId,
+      received: events.length,
+      published: 0,
+      spilled: 0,
+      quarantined: 0,
+      claimChecked: 0,
+    };
+    if (events.length === 0) return summary;
+    count(metrics, METRIC.eventsReceived, events.length);
+
+    const { prepared, invalid } = prepareEvents(events, {
+      source: settings.eventSource,
+      resources: resourcesFromQuery(query),
+      receivedAt,
+    });
+    recordEventMetrics(prepared, receivedAt);
+
+    let toPublish: PreparedEvent[];
+    try {
+      toPublish = await claimCheckOversized(prepared, receivedAt, summary);
+    } catch (error) {
+      count(metrics, METRIC.batchesFailed, 1);
+      throw error;
+    }
+    const writes: Promise<void>[] = invalid.map((bad) =>
+      keep({ reason: 'invalid-event', ...context, index: bad.index, event: bad.event, error: bad.error }),
+    );
+
+    const publishStart = deps.clock.now();
+    const remaining = (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - SPILLOVER_RESERVE_MS;
+    const outcome = await publishEntries(toPublish, deps.bus, {
+      ...deps.clock,
+      ...deps.backoff,
+      deadline: publishStart + Math.max(0, Math.min(settings.publishBudgetMs, remaining)),
+    });
+    metrics.addMetric(METRIC.publishLatency, MetricUnit.Milliseconds, deps.clock.now() - publishStart);
+
+    for (const rejected of outcome.rejected) {
+      writes.push(
+        keep({
+          reason: 'rejected-entry',
+          ...context,
+          index: rejected.item.index,
+          entry: rejected.item.entry,
+          error: `${rejected.errorCode}: ${rejected.errorMessage}`,
+        }),
+      );
+    }
+    if (outcome.unsent.length > 0) writes.push(spill(batchId, outcome.unsent, outcome.lastError));
+
+    const settled = await Promise.allSettled(writes);
+    const failed = settled.find((result) => result.status === 'rejected');
+
+    summary.published = outcome.published.length;
+    summary.spilled = outcome.unsent.length;
+    summary.quarantined = invalid.length + outcome.rejected.length;
+    count(metrics, METRIC.eventsPublished, summary.published);
+    count(metrics, METRIC.eventsClaimChecked, summary.claimChecked);
+    if (failed) {
+      count(metrics, METRIC.batchesFailed, 1);
+      throw failed.reason;
+    }
+    count(metrics, METRIC.eventsSpilled, summary.spilled);
+    count(metrics, METRIC.eventsQuarantined, summary.quarantined);
+    logger.info('batch accepted', { ...summary, rounds: outcome.rounds, query });
+    return summary;
+  };
+
+  function recordEventMetrics(prepared: readonly PreparedEvent[], receivedAt: Date): void {
+    const receivedSeconds = receivedAt.getTime() / 1000;
+    let unknown = 0;
+    for (const item of prepared) {
+      if (!isKnownEventType(item.eventType)) unknown++;
+      if (item.brazeTime !== undefined) {
+        metrics.addMetric(METRIC.eventLag, MetricUnit.Seconds, receivedSeconds - item.brazeTime);
+      }
+    }
+    count(metrics, METRIC.unknownEventTypes, unknown);
+  }
+
+  async function claimCheckOversized(
+    prepared: PreparedEvent[],
+    receivedAt: Date,
+    summary: BatchSummary,
+  ): Promise<PreparedEvent[]> {
+    if (!prepared.some((item) => item.bytes > settings.claimCheckThresholdBytes)) return prepared;
+    return Promise.all(
+      prepared.map(async (item) => {
+        if (item.bytes <= settings.claimCheckThresholdBytes) return item;
+        const key = claimCheckKey(receivedAt, item.eventType, item.event.id);
+        try {
+          await deps.store.putObject(key, item.entry.Detail, 'application/json');
+        } catch (error) {
+          logger.error('claim-check write failed', { index: item.index, error: error as Error });
+          throw serviceUnavailable('claim-check store unavailable');
+        }
+        summary.claimChecked++;
+        logger.info('claim-checked', { index: item.index, bytes: item.bytes, key });
+        return toPointer(item, deps.store.bucket, key);
+      }),
+    );
+  }
+
+  async function spill(batchId: string, unsent: readonly PreparedEvent[], lastError: string | undefined) {
+    try {
+      const bodies = buildSpilloverBodies(
+        batchId,
+        unsent.map((item) => item.entry),
+      );
+      await sendToSpillover(bodies, deps.spillover);
+      logger.warn('spilled over', { entries: unsent.length, messages: bodies.length, lastError });
+    } catch (error) {
+      logger.error('spillover failed', { entries: unsent.length, lastError, error: error as Error });
+      throw serviceUnavailable('event bus and spillover queue unavailable');
+    }
+  }
+}

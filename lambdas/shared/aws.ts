@@ -1,0 +1,76 @@
+/**
+ * The only module that talks to AWS: thin adapters from the SDK clients to the narrow ports the
+ * pure code uses. The clients honour the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, which is
+ * how local mode points them at its stand-ins.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { PutEventsPort } from './publisher';
+import type { ObjectStorePort } from './quarantine';
+import type { SpilloverPort } from './spillover';
+
+/**
+ * s3rver and most S3 stand-ins only understand path-style URLs; real S3 is addressed
+ * virtual-hosted style unless an endpoint override says otherwise.
+ */
+export function s3ClientConfig(env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
+  const overridden = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+  return overridden ? { forcePathStyle: true } : {};
+}
+
+export interface AwsClients {
+  eventBridge: EventBridgeClient;
+  s3: S3Client;
+  sqs: SQSClient;
+  secretsManager: SecretsManagerClient;
+}
+
+export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
+  return {
+    // The publisher retries failed entries itself, within its time budget; SDK retries on top
+    // would multiply the attempts and overrun that budget.
+    eventBridge: new EventBridgeClient({ maxAttempts: 1 }),
+    s3: new S3Client(s3ClientConfig(env)),
+    sqs: new SQSClient({}),
+    secretsManager: new SecretsManagerClient({}),
+  };
+}
+
+export function eventBridgePort(client: EventBridgeClient, eventBusName: string): PutEventsPort {
+  return {
+    async putEvents(entries, signal) {
+      const command = new PutEventsCommand({
+        Entries: entries.map((entry) => ({ ...entry, EventBusName: eventBusName })),
+      });
+      const response = await client.send(command, signal ? { abortSignal: signal } : {});
+      return response.Entries ?? [];
+    },
+  };
+}
+
+export function objectStorePort(client: S3Client, bucket: string): ObjectStorePort {
+  return {
+    bucket,
+    async putObject(key, body, contentType = 'application/json') {
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+      );
+    },
+  };
+}
+
+export function spilloverPort(client: SQSClient, queueUrl: string): SpilloverPort {
+  return {
+    async sendMessages(messages) {
+      const response = await client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((message) => ({ Id: message.id, MessageBody: message.body })),
+        }),
+      );
+      return { failedIds: (response.Failed ?? []).map((failure) => failure.Id ?? '') };
+    },
+  };
+}

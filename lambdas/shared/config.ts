@@ -1,0 +1,112 @@
+/**
+ * The functions' configuration, read from the environment once at cold start and validated, so a
+ * misconfigured function fails on its first invocation with a message naming the variable instead
+ * of misbehaving later.
+ */
+import { z } from 'zod';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV, PUT_EVENTS_LIMITS } from './contract';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const receiverSchema = z
+  .object({
+    [ENV.eventBusName]: z.string().min(1),
+    [ENV.eventSource]: z.string().min(1).default(DEFAULT_EVENT_SOURCE),
+    [ENV.tokenSecretId]: optionalText,
+    [ENV.tokens]: commaList,
+    [ENV.tokenCacheSeconds]: z.coerce.number().int().nonnegative().default(DEFAULTS.tokenCacheSeconds),
+    [ENV.allowedSourceCidrs]: commaList,
+    [ENV.spilloverQueueUrl]: z.string().min(1),
+    [ENV.archiveBucket]: z.string().min(1),
+    [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes),
+    [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
+    [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).refine(
+      (value) => value <= PUT_EVENTS_LIMITS.maxEntryBytes,
+      `must be at most ${PUT_EVENTS_LIMITS.maxEntryBytes} (the EventBridge entry limit)`,
+    ),
+    [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
+  })
+  .refine((env) => env[ENV.tokenSecretId] !== undefined || env[ENV.tokens].length > 0, {
+    message: `set ${ENV.tokenSecretId} (Secrets Manager) or ${ENV.tokens} (local use)`,
+    path: [ENV.tokenSecretId],
+  });
+
+export interface ReceiverConfig {
+  eventBusName: string;
+  eventSource: string;
+  tokenSecretId: string | undefined;
+  staticTokens: string[];
+  tokenCacheSeconds: number;
+  allowedSourceCidrs: string[];
+  spilloverQueueUrl: string;
+  archiveBucket: string;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  claimCheckThresholdBytes: number;
+  publishBudgetMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parseOrThrow<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`${what} is misconfigured:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): ReceiverConfig {
+  const parsed = parseOrThrow(receiverSchema, env, 'The receiver');
+  return {
+    eventBusName: parsed[ENV.eventBusName],
+    eventSource: parsed[ENV.eventSource],
+    tokenSecretId: parsed[ENV.tokenSecretId],
+    staticTokens: parsed[ENV.tokens],
+    tokenCacheSeconds: parsed[ENV.tokenCacheSeconds],
+    allowedSourceCidrs: parsed[ENV.allowedSourceCidrs],
+    spilloverQueueUrl: parsed[ENV.spilloverQueueUrl],
+    archiveBucket: parsed[ENV.archiveBucket],
+    maxBodyBytes: parsed[ENV.maxBodyBytes],
+    maxDecompressedBytes: parsed[ENV.maxDecompressedBytes],
+    claimCheckThresholdBytes: parsed[ENV.claimCheckThresholdBytes],
+    publishBudgetMs: parsed[ENV.publishBudgetMs],
+  };
+}
+
+const redriveSchema = z.object({
+  [ENV.eventBusName]: z.string().min(1),
+  [ENV.archiveBucket]: z.string().min(1),
+  [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
+});
+
+export interface RedriveConfig {
+  eventBusName: string;
+  archiveBucket: string;
+  publishBudgetMs: number;
+}
+
+export function loadRedriveConfig(env: NodeJS.ProcessEnv = process.env): RedriveConfig {
+  const parsed = parseOrThrow(redriveSchema, env, 'The redrive function');
+  return {
+    eventBusName: parsed[ENV.eventBusName],
+    archiveBucket: parsed[ENV.archiveBucket],
+    publishBudgetMs: parsed[ENV.publishBudgetMs],
+  };
+}

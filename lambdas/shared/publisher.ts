@@ -1,0 +1,173 @@
+/**
+ * Publishes entries to EventBridge the way DESIGN.md promises: every chunk at once, then only the
+ * entries that failed with a retryable code again, with jittered exponential backoff, until a
+ * deadline. What is still unsent at the deadline is returned for the caller to spill over; entries
+ * EventBridge refuses for good are returned for quarantine. No AWS here: the call goes through
+ * {@link PutEventsPort}.
+ */
+import type { BusEntry } from './bus-entry';
+import { chunkForPutEvents, type Sized } from './chunking';
+import { RETRYABLE_ENTRY_ERRORS } from './contract';
+
+/** The outcome of one entry of a PutEvents call, aligned with the request's entries. */
+export interface PutEventsEntryOutcome {
+  EventId?: string;
+  ErrorCode?: string;
+  ErrorMessage?: string;
+}
+
+/** PutEvents on the bus the adapter was built for. Throws when the whole call fails. */
+export interface PutEventsPort {
+  putEvents(entries: readonly BusEntry[], signal?: AbortSignal): Promise<PutEventsEntryOutcome[]>;
+}
+
+export interface PublishItem extends Sized {
+  entry: BusEntry;
+}
+
+export interface RejectedItem<T> {
+  item: T;
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface PublishOutcome<T> {
+  published: T[];
+  /** Refused with a code that will not change on retry (e.g. `MalformedDetail`): quarantine these. */
+  rejected: RejectedItem<T>[];
+  /** Still failing when the budget ran out, or the whole call failed for good: spill these over. */
+  unsent: T[];
+  /** Rounds of PutEvents calls made, the first included. */
+  rounds: number;
+  /** The last error code or message seen for the unsent entries, for the log. */
+  lastError?: string;
+}
+
+export interface RetryPolicy {
+  /** Epoch ms after which no new round is started. */
+  deadline: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+export const DEFAULT_BACKOFF = { baseDelayMs: 50, maxDelayMs: 2_000 } as const;
+
+export function realClock(): Pick<RetryPolicy, 'now' | 'sleep' | 'random'> {
+  return {
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: Math.random,
+  };
+}
+
+/** "Full jitter" backoff (AWS Architecture Blog): spreads retries of concurrent senders apart. */
+export function backoffDelay(
+  round: number,
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, round - 1));
+  return Math.floor(policy.random() * ceiling);
+}
+
+const RETRYABLE_CALL_ERRORS = new Set([
+  'ThrottlingException',
+  'InternalFailure',
+  'InternalException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+]);
+
+/** Whether a whole-call failure is worth another try: throttling, 5xx, or no answer at all. */
+export function isRetryableCallError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return true;
+  const candidate = error as {
+    name?: unknown;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (candidate.$retryable) return true;
+  if (typeof candidate.name === 'string' && RETRYABLE_CALL_ERRORS.has(candidate.name)) return true;
+  const status = candidate.$metadata?.httpStatusCode;
+  if (status === undefined) return true;
+  return status === 429 || status >= 500;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+type ChunkResult<T> =
+  | { kind: 'answered'; items: T[]; outcomes: PutEventsEntryOutcome[] }
+  | { kind: 'failed'; items: T[]; retryable: boolean; error: string };
+
+async function sendChunk<T extends PublishItem>(
+  port: PutEventsPort,
+  items: T[],
+  signal: AbortSignal | undefined,
+): Promise<ChunkResult<T>> {
+  try {
+    const outcomes = await port.putEvents(
+      items.map((item) => item.entry),
+      signal,
+    );
+    return { kind: 'answered', items, outcomes };
+  } catch (error) {
+    return { kind: 'failed', items, retryable: isRetryableCallError(error), error: describeError(error) };
+  }
+}
+
+export async function publishEntries<T extends PublishItem>(
+  items: readonly T[],
+  port: PutEventsPort,
+  policy: RetryPolicy,
+): Promise<PublishOutcome<T>> {
+  const outcome: PublishOutcome<T> = { published: [], rejected: [], unsent: [], rounds: 0 };
+  let pending: readonly T[] = items;
+  while (pending.length > 0) {
+    outcome.rounds++;
+    const remaining = policy.deadline - policy.now();
+    // The SDK would otherwise wait as long as a socket allows; the budget is the real limit.
+    const signal = remaining > 0 ? AbortSignal.timeout(remaining) : undefined;
+    const results = await Promise.all(
+      chunkForPutEvents(pending).map((chunk) => sendChunk(port, chunk, signal)),
+    );
+    const retry: T[] = [];
+    for (const result of results) {
+      if (result.kind === 'failed') {
+        outcome.lastError = result.error;
+        (result.retryable ? retry : outcome.unsent).push(...result.items);
+        continue;
+      }
+      result.items.forEach((item, index) => {
+        const entryOutcome = result.outcomes[index];
+        // A missing outcome is not a success: treat it as EventBridge's transient failure.
+        const errorCode = entryOutcome ? entryOutcome.ErrorCode : 'InternalFailure';
+        if (!errorCode) {
+          outcome.published.push(item);
+        } else if (RETRYABLE_ENTRY_ERRORS.includes(errorCode)) {
+          outcome.lastError = errorCode;
+          retry.push(item);
+        } else {
+          outcome.rejected.push({ item, errorCode, errorMessage: entryOutcome?.ErrorMessage ?? '' });
+        }
+      });
+    }
+    if (retry.length === 0) break;
+    const delay = backoffDelay(outcome.rounds, policy);
+    if (policy.now() + delay >= policy.deadline) {
+      outcome.unsent.push(...retry);
+      break;
+    }
+    await policy.sleep(delay);
+    pending = retry;
+  }
+  return outcome;
+}
