@@ -1,0 +1,112 @@
+/**
+ * Matching an event against validated field conditions, with EventBridge's view of an event: a set
+ * of leaf values, each under the path of field names that leads to it joined with `.` (so
+ * `{"a":{"b":1}}` and `{"a.b":1}` are the same to a rule), where an array contributes each of its
+ * elements and an empty object or array contributes nothing.
+ *
+ * Values inside arrays carry the position of every array they came through, because the service
+ * only matches two fields of a rule against values from the *same* element of an array: the pattern
+ * `{"items":{"sku":["a"],"qty":[1]}}` does not match `{"items":[{"sku":"a","qty":2},{"sku":"b","qty":1}]}`.
+ */
+import type { Scalar } from './operators';
+import type { FieldCondition } from './validate';
+
+interface Leaf {
+  value: Scalar;
+  /** `[arrayId, index]` for every array on the way to the value, outermost first. */
+  arrays: readonly (readonly [number, number])[];
+}
+
+type FlatEvent = Map<string, Leaf[]>;
+
+/** Every path a set of conditions can look at, and every path leading to one, to skip the rest of the event. */
+export function pathsToVisit(conditions: Iterable<FieldCondition>): Set<string> {
+  const paths = new Set<string>();
+  for (const { path } of conditions) {
+    let dot = path.indexOf('.');
+    while (dot >= 0) {
+      paths.add(path.slice(0, dot));
+      dot = path.indexOf('.', dot + 1);
+    }
+    paths.add(path);
+  }
+  return paths;
+}
+
+/** The event's leaf values under the given paths. */
+export function flattenEvent(event: Record<string, unknown>, paths: ReadonlySet<string>): FlatEvent {
+  const flat: FlatEvent = new Map();
+  let nextArrayId = 0;
+
+  const visit = (value: unknown, path: string, arrays: Leaf['arrays']): void => {
+    if (Array.isArray(value)) {
+      const arrayId = nextArrayId++;
+      for (const [index, element] of value.entries()) visit(element, path, [...arrays, [arrayId, index]]);
+    } else if (value !== null && typeof value === 'object') {
+      visitMembers(value as Record<string, unknown>, path, arrays);
+    } else if (isScalar(value)) {
+      const leaves = flat.get(path);
+      if (leaves) leaves.push({ value, arrays });
+      else flat.set(path, [{ value, arrays }]);
+    }
+  };
+  const visitMembers = (object: Record<string, unknown>, prefix: string, arrays: Leaf['arrays']): void => {
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      if (paths.has(path)) visit(object[key], path, arrays);
+    }
+  };
+
+  visitMembers(event, '', []);
+  return flat;
+}
+
+function isScalar(value: unknown): value is Scalar {
+  return (
+    value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+  );
+}
+
+/** Whether every condition of the branch holds, with values drawn consistently from arrays. */
+export function branchMatches(conditions: readonly FieldCondition[], flat: FlatEvent): boolean {
+  const constrained: Leaf[][] = [];
+  for (const condition of conditions) {
+    const leaves = flat.get(condition.path);
+    if (!leaves) {
+      if (condition.matchesAbsence) continue;
+      return false;
+    }
+    const passing = condition.matchesAnyValue
+      ? leaves
+      : leaves.filter((leaf) => condition.test?.(leaf.value) === true);
+    if (passing.length === 0) return false;
+    // A value outside every array agrees with any choice made for the other fields.
+    if (passing.some((leaf) => leaf.arrays.length === 0)) continue;
+    constrained.push(passing);
+  }
+  return constrained.length <= 1 || chooseConsistently(constrained, 0, new Map());
+}
+
+/** Backtracking search for one value per field such that shared arrays agree on the element. */
+function chooseConsistently(fields: Leaf[][], field: number, chosen: Map<number, number>): boolean {
+  const candidates = fields[field];
+  if (!candidates) return true;
+  for (const leaf of candidates) {
+    const added: number[] = [];
+    let consistent = true;
+    for (const [arrayId, index] of leaf.arrays) {
+      const existing = chosen.get(arrayId);
+      if (existing === undefined) {
+        chosen.set(arrayId, index);
+        added.push(arrayId);
+      } else if (existing !== index) {
+        consistent = false;
+        break;
+      }
+    }
+    if (consistent && chooseConsistently(fields, field + 1, chosen)) return true;
+    for (const arrayId of added) chosen.delete(arrayId);
+  }
+  return false;
+}
