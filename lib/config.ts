@@ -1,0 +1,159 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
+
+/**
+ * Lambda's synchronous invocation payload is capped at 6 MB, and API Gateway wraps the body in
+ * an event with headers and context, so the largest body the receiver can be told to accept
+ * leaves half a megabyte for that envelope.
+ */
+export const MAX_BODY_CAP_BYTES = 5.5 * 1024 * 1024;
+
+/** Braze disables a connector after 5 days of errors; the silence alarm must fire well before. */
+export const MAX_SILENCE_HOURS = 96;
+
+const LOG_RETENTION_CHOICES = new Set<number>(
+  Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
+);
+
+const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
+
+/** `cdk -c key=value` hands every value over as a string, `cdk.json` keeps JSON types: accept both. */
+const wholeNumber = (min: number, max: number) =>
+  z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+    z.number().int().min(min).max(max),
+  );
+
+const stringList = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== '')
+      : value,
+  z.array(z.string()),
+);
+
+/**
+ * Every setting of the stack, read from `cdk.json` context (or `cdk -c key=value`), each with the
+ * default documented in `docs/readme/stack.md` ("Default settings").
+ */
+export const bridgeConfigSchema = z
+  .object({
+    /** Name of the CloudFormation stack. */
+    stackName: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and -')
+      .default('CurrentsBridge'),
+    /** `Source` of every published event; the rules match on it. */
+    eventSource: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((source) => !source.startsWith('aws.'), 'the prefix "aws." is reserved for AWS services')
+      .default(DEFAULT_EVENT_SOURCE),
+    /** Where alarm notifications are e-mailed; no subscription when unset. */
+    alarmEmail: z.email().optional(),
+    /** Hours without a single received event before the silence alarm fires. */
+    silenceHours: wholeNumber(1, MAX_SILENCE_HOURS).default(12),
+    /** Days before archived objects move to S3 Standard-IA (S3 requires at least 30). */
+    archiveTransitionDays: wholeNumber(30, 36_500).default(30),
+    /** Days before archived objects move to S3 Glacier Instant Retrieval. */
+    archiveGlacierDays: wholeNumber(60, 36_500).default(90),
+    /** Days before archived objects are deleted; kept forever when unset. */
+    archiveExpiryDays: wholeNumber(1, 36_500).optional(),
+    /** Largest request body (bytes, as received) the receiver accepts before answering 413. */
+    maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULTS.maxBodyBytes),
+    /** Steady-state requests per second the API stage accepts before answering 429. */
+    throttlingRateLimit: wholeNumber(1, 10_000).default(100),
+    /** Requests the API stage accepts in a burst before answering 429. */
+    throttlingBurstLimit: wholeNumber(1, 5_000).default(200),
+    /** Source CIDRs allowed to call the API (Braze publishes its IPs per cluster); any when empty. */
+    allowedSourceCidrs: stringList
+      .pipe(
+        z.array(
+          z.string().superRefine((cidr, issues) => {
+            if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) {
+              issues.addIssue({
+                code: 'custom',
+                message: `"${cidr}" is not a CIDR block such as 203.0.113.0/24`,
+              });
+            }
+          }),
+        ),
+      )
+      .default([]),
+    /** Days the function, API access and Firehose logs are kept. */
+    logRetentionDays: z
+      .preprocess(
+        (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+        z.number().refine((days) => LOG_RETENTION_CHOICES.has(days), {
+          message: `must be one of CloudWatch Logs' retention periods: ${[...LOG_RETENTION_CHOICES].join(', ')}`,
+        }),
+      )
+      .default(30),
+  })
+  .superRefine((config, issues) => {
+    if (config.archiveGlacierDays < config.archiveTransitionDays + 30) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['archiveGlacierDays'],
+        message:
+          'must be at least 30 days after archiveTransitionDays (S3 keeps Standard-IA objects 30 days)',
+      });
+    }
+    if (config.archiveExpiryDays !== undefined && config.archiveExpiryDays <= config.archiveGlacierDays) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['archiveExpiryDays'],
+        message: 'must be later than archiveGlacierDays, or unset to keep the archive forever',
+      });
+    }
+    if (config.throttlingBurstLimit < config.throttlingRateLimit) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['throttlingBurstLimit'],
+        message: 'must be at least throttlingRateLimit',
+      });
+    }
+  });
+
+export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
+export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
+
+/** The context keys the stack reads, in the order the README documents them. */
+export const CONFIG_KEYS = Object.keys(bridgeConfigSchema.shape) as (keyof BridgeConfig)[];
+
+export class InvalidBridgeConfigError extends Error {
+  override readonly name = 'InvalidBridgeConfigError';
+}
+
+/**
+ * Validates the settings, throwing at synth with one line per bad key, so a typo in `cdk.json`
+ * never reaches CloudFormation.
+ */
+export function parseBridgeConfig(input: Record<string, unknown>): BridgeConfig {
+  const result = bridgeConfigSchema.safeParse(input);
+  if (result.success) {
+    return result.data;
+  }
+  const problems = result.error.issues.map(
+    (issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`,
+  );
+  throw new InvalidBridgeConfigError(`Invalid currents-bridge settings:\n${problems.join('\n')}`);
+}
+
+/** Reads every setting the stack knows from a construct's context (cdk.json, `-c`, or App props). */
+export function configFromContext(tryGetContext: (key: string) => unknown): BridgeConfig {
+  const input: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = tryGetContext(key);
+    if (value !== undefined && value !== null && value !== '') {
+      input[key] = value;
+    }
+  }
+  return parseBridgeConfig(input);
+}

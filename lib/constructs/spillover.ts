@@ -1,0 +1,77 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BridgeFunction } from './bridge-function';
+
+/** A spillover message that fails this many redrives goes to the spillover DLQ. */
+export const REDRIVE_MAX_RECEIVES = 5;
+export const REDRIVE_TIMEOUT = Duration.seconds(60);
+
+export interface SpilloverProps {
+  /** Environment of the redrive function (bus, source, bucket). */
+  readonly redriveEnvironment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The durable fallback of the receiver: entries EventBridge would not take in time wait here, and
+ * the redrive function re-publishes them, reporting partial batch failures so only the failed
+ * messages come back. A message that keeps failing ends in the DLQ, which is alarmed.
+ */
+export class Spillover extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly redrive: BridgeFunction;
+
+  constructor(scope: Construct, id: string, props: SpilloverProps) {
+    super(scope, id);
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the spillover queue, alarmed when not empty.',
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows: a long EventBridge outage must not expire acknowledged events.
+      retentionPeriod: Duration.days(14),
+      // AWS advises six times the function timeout for SQS event sources, so retries of a slow
+      // batch do not overlap.
+      visibilityTimeout: Duration.seconds(REDRIVE_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REDRIVE_MAX_RECEIVES },
+    });
+
+    this.redrive = new BridgeFunction(this, 'Redrive', {
+      entry: 'lambdas/redrive/index.ts',
+      description: 'currents-bridge redrive: re-publishes spilled-over Braze events to EventBridge',
+      environment: props.redriveEnvironment,
+      timeout: REDRIVE_TIMEOUT,
+      logRetention: props.logRetention,
+    });
+    this.redrive.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+
+  /** Age (seconds) of the oldest message still waiting in the spillover queue. */
+  metricOldestMessageAge(props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.queue.metricApproximateAgeOfOldestMessage({
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+}

@@ -1,0 +1,251 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { DEFAULTS, ENV, METRIC, S3_PREFIX } from '../lambdas/shared/contract';
+import type { BridgeConfig } from './config';
+import { Alarms, bridgeMetric } from './constructs/alarms';
+import { Archive } from './constructs/archive';
+import { BridgeFunction } from './constructs/bridge-function';
+import { Dashboard } from './constructs/dashboard';
+import { EventRouting } from './constructs/event-routing';
+import { IngestApi } from './constructs/ingest-api';
+import { Spillover } from './constructs/spillover';
+import { Tokens } from './constructs/tokens';
+
+export interface CurrentsBridgeStackProps extends StackProps {
+  /** Validated settings (see `lib/config.ts`). */
+  readonly config: BridgeConfig;
+}
+
+/** The receiver's own deadline; API Gateway's integration timeout (29 s) stays above it. */
+export const RECEIVER_TIMEOUT = Duration.seconds(20);
+
+/**
+ * What a Braze customer deploys: the ingest API and receiver, the token secret, the bus with its
+ * consumers, the S3 archive, the spillover queue with its redrive, alarms and a dashboard.
+ */
+export class CurrentsBridgeStack extends Stack {
+  public readonly config: BridgeConfig;
+  public readonly alarms: Alarms;
+  public readonly tokens: Tokens;
+  public readonly routing: EventRouting;
+  public readonly archive: Archive;
+  public readonly spillover: Spillover;
+  public readonly receiver: BridgeFunction;
+  public readonly ingest: IngestApi;
+  public readonly dashboard: Dashboard;
+  private readonly deadLetterQueues: { queue: sqs.IQueue; owner: string }[] = [];
+  private dashboardReady = false;
+
+  constructor(scope: Construct, id: string, props: CurrentsBridgeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    const logRetention = config.logRetentionDays;
+
+    this.alarms = new Alarms(
+      this,
+      'Alarms',
+      config.alarmEmail === undefined ? {} : { email: config.alarmEmail },
+    );
+    this.tokens = new Tokens(this, 'Tokens');
+    this.routing = new EventRouting(this, 'Routing', {
+      eventSource: config.eventSource,
+      onDeadLetterQueue: (queue, owner) => this.watchDeadLetterQueue(queue, owner),
+    });
+    this.archive = new Archive(this, 'Archive', {
+      routing: this.routing,
+      transitionDays: config.archiveTransitionDays,
+      glacierDays: config.archiveGlacierDays,
+      ...(config.archiveExpiryDays === undefined ? {} : { expiryDays: config.archiveExpiryDays }),
+      logRetention,
+      onDeadLetterQueue: (queue, owner) => this.watchDeadLetterQueue(queue, owner),
+    });
+
+    const publishing = {
+      [ENV.eventBusName]: this.routing.bus.eventBusName,
+      [ENV.eventSource]: config.eventSource,
+      [ENV.archiveBucket]: this.archive.bucket.bucketName,
+    };
+    this.spillover = new Spillover(this, 'Spillover', { redriveEnvironment: publishing, logRetention });
+    this.watchDeadLetterQueue(this.spillover.deadLetterQueue, 'spillover queue');
+
+    this.receiver = new BridgeFunction(this, 'Receiver', {
+      entry: 'lambdas/receiver/index.ts',
+      description: 'currents-bridge receiver: Braze Currents batches to EventBridge',
+      timeout: RECEIVER_TIMEOUT,
+      logRetention,
+      environment: {
+        ...publishing,
+        [ENV.tokenSecretId]: this.tokens.secret.secretArn,
+        [ENV.spilloverQueueUrl]: this.spillover.queue.queueUrl,
+        [ENV.maxBodyBytes]: String(config.maxBodyBytes),
+        ...(config.allowedSourceCidrs.length > 0
+          ? { [ENV.allowedSourceCidrs]: config.allowedSourceCidrs.join(',') }
+          : {}),
+        // Leaves the rest of the receiver's deadline for the spillover and S3 writes.
+        [ENV.publishBudgetMs]: String(DEFAULTS.publishBudgetMs),
+      },
+    });
+    if (DEFAULTS.publishBudgetMs * 2 > RECEIVER_TIMEOUT.toMilliseconds()) {
+      throw new Error(
+        'the publish budget must stay under half the receiver timeout, or spillover has no time',
+      );
+    }
+
+    this.ingest = new IngestApi(this, 'Ingest', {
+      receiver: this.receiver.function,
+      throttlingRateLimit: config.throttlingRateLimit,
+      throttlingBurstLimit: config.throttlingBurstLimit,
+      logRetention,
+    });
+
+    this.grantAccess();
+    this.addAlarms();
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      ingest: this.ingest,
+      receiver: this.receiver,
+      routing: this.routing,
+      archive: this.archive,
+      spillover: this.spillover,
+    });
+    this.dashboardReady = true;
+    for (const { queue, owner } of this.deadLetterQueues) {
+      this.dashboard.addDeadLetterQueue(queue, owner);
+    }
+
+    new CfnOutput(this, 'ConnectorUrl', {
+      description: 'Paste into Braze: Currents > Custom HTTP connector > Endpoint',
+      value: this.ingest.connectorUrl,
+    });
+    new CfnOutput(this, 'TokenSecretName', {
+      description: 'Secrets Manager secret holding the bearer token(s) for Braze',
+      value: this.tokens.secret.secretName,
+    });
+    new CfnOutput(this, 'ReadTokenCommand', {
+      description: 'Prints the active bearer token; paste it into Braze as the connector token',
+      value: `aws secretsmanager get-secret-value --secret-id ${this.tokens.secret.secretName} --region ${this.region} --query SecretString --output text`,
+    });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Name of the bus carrying every Braze Currents event; attach your rules here',
+      value: this.routing.bus.eventBusName,
+      exportName: `${this.stackName}-EventBusName`,
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      description: 'ARN of the bus carrying every Braze Currents event',
+      value: this.routing.bus.eventBusArn,
+      exportName: `${this.stackName}-EventBusArn`,
+    });
+    new CfnOutput(this, 'ArchiveBucketName', {
+      description: `S3 bucket of the archive (${S3_PREFIX.archive}), quarantine (${S3_PREFIX.quarantine}) and claim checks (${S3_PREFIX.claimCheck})`,
+      value: this.archive.bucket.bucketName,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of the pipeline',
+      value: this.dashboard.dashboard.dashboardName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every alarm notifies; subscribe your on-call tooling here',
+      value: this.alarms.topic.topicArn,
+    });
+  }
+
+  private watchDeadLetterQueue(queue: sqs.IQueue, owner: string): void {
+    this.alarms.addDeadLetterQueueAlarm(queue, owner);
+    this.deadLetterQueues.push({ queue, owner });
+    if (this.dashboardReady) {
+      this.dashboard.addDeadLetterQueue(queue, owner);
+    }
+  }
+
+  /** Every permission is a grant on a named resource; no statement reaches `*`. */
+  private grantAccess(): void {
+    for (const publisher of [this.receiver, this.spillover.redrive]) {
+      this.routing.bus.grantPutEventsTo(publisher.function);
+      this.archive.grantWriteSideObjects(publisher.function);
+    }
+    this.tokens.grantRead(this.receiver.function);
+    this.spillover.queue.grantSendMessages(this.receiver.function);
+  }
+
+  private addAlarms(): void {
+    const { alarms, config } = this;
+    const above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
+
+    alarms.add(this.alarms, 'AuthFailures', 'AuthFailures', {
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(unauthenticated, 0) + FILL(forbidden, 0)',
+        usingMetrics: {
+          unauthenticated: bridgeMetric(METRIC.authMissing),
+          forbidden: bridgeMetric(METRIC.authRejected),
+        },
+        label: '401 + 403',
+        period: Duration.minutes(5),
+      }),
+      threshold: 5,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'ReceiverErrors', 'ReceiverErrors', {
+      metric: this.receiver.function.metricErrors({
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'Api5xx', 'Api5xx', {
+      metric: this.ingest.metricServerErrors(),
+      threshold: 1,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'SpilloverAge', 'SpilloverAge', {
+      metric: this.spillover.metricOldestMessageAge(),
+      threshold: Duration.minutes(15).toSeconds(),
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'RedriveErrors', 'RedriveErrors', {
+      metric: this.spillover.redrive.function.metricErrors({
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'ArchiveFreshness', 'ArchiveFreshness', {
+      metric: this.archive.metricDataFreshness(),
+      threshold: Duration.minutes(15).toSeconds(),
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'ArchiveRuleFailures', 'ArchiveRuleFailures', {
+      metric: this.routing.ruleMetric(this.archive.rule, 'FailedInvocations'),
+      threshold: 1,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    alarms.add(this.alarms, 'EventsQuarantined', 'EventsQuarantined', {
+      metric: bridgeMetric(METRIC.eventsQuarantined),
+      threshold: 1,
+      comparisonOperator: above,
+      treatMissingData: notBreaching,
+    });
+    // Hourly periods: CloudWatch allows an evaluation range of up to 7 days only for periods of an
+    // hour or more. No data at all is what a disabled connector looks like, so it counts as breaching.
+    alarms.add(this.alarms, 'Silence', 'Silence', {
+      detail: `No event for ${config.silenceHours} hours.`,
+      metric: bridgeMetric(METRIC.eventsReceived, { period: Duration.hours(1) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: config.silenceHours,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
