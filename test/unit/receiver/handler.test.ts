@@ -99,7 +99,7 @@ describe('401: no Authorization: Bearer header, or another scheme', () => {
   ])('%s → 401, counted, nothing published', async (_name, authorization) => {
     // Prepare
     const { invoke, output } = setup();
-    const headers = authorization === null ? {} : { authorization };
+    const headers: Record<string, string> = authorization === null ? {} : { authorization };
     // Act
     const response = await invoke({ token: null, headers, body: batchBody(factory.many(3)) });
     // Assess
