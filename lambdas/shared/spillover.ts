@@ -131,5 +131,5 @@ export function parseSpilloverMessage(body: string): ParsedSpilloverMessage {
   }
   const parsed = spilloverMessageSchema.safeParse(json);
   if (!parsed.success) throw new SpilloverError(`not a spillover message: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return { batchId: parsed.data.batchId, entries: parsed.data.entries };
 }
