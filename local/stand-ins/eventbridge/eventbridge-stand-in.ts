@@ -1,0 +1,405 @@
+/**
+ * A local EventBridge that real SDK v3 clients (`@aws-sdk/client-eventbridge`, AWS JSON 1.1
+ * protocol, `X-Amz-Target: AWSEvents.<Op>`) talk to over HTTP: PutEvents with the service's
+ * limits and per-entry errors, TestEventPattern, and the rules and targets of the synthesized
+ * stack applied to every accepted event.
+ *
+ * Own code, not a package: no npm EventBridge emulator exists, and LocalStack (the usual local
+ * AWS) needs Docker, which this project's machines do not have.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CompiledEventPattern,
+  compileEventPattern,
+  InvalidEventPatternError,
+} from '../../event-pattern';
+import { type EventBridgeEvent, toEventBridgeEvent } from '../../event-pattern/envelope';
+import { type AwsJsonOperation, AwsJsonServer, AwsServiceError } from '../aws-json-server';
+import { EventBridgeFaults } from './faults';
+import { FirehoseDeliveryStream, type ObjectStore } from './firehose';
+import { targetInput } from './input-transform';
+import {
+  type EntryError,
+  entryTime,
+  entryValidationError,
+  eventBusNameOf,
+  type PutEventsEntryInput,
+  requestValidationError,
+} from './put-events-validation';
+import type { LoadedRoutes, Route, RouteTarget } from './routes';
+
+/** How an SQS rule target is reached: the SQS stand-in, or an SQS client. */
+export interface QueueSink {
+  sendMessage(queueName: string, body: string): Promise<void>;
+}
+
+export interface EventBridgeStandInOptions {
+  region?: string;
+  account?: string;
+  port?: number;
+  /** The stack's routing, from `loadRoutes(template)`; without it only buses are emulated. */
+  routes?: LoadedRoutes;
+  /** Buses accepted besides `default` and the template's. */
+  busNames?: readonly string[];
+  /**
+   * An entry for a bus that does not exist: the service accepts it and drops the event
+   * (`accept`, the default, counted in `stats.droppedUnknownBus`); `fail-entry` refuses it
+   * with `ResourceNotFoundException`, which makes a misconfigured bus name obvious locally.
+   */
+  unknownBus?: 'accept' | 'fail-entry';
+  /** Where `deliveries.ndjson` (and `bus.ndjson`, see below) are appended. */
+  dataDir?: string;
+  /** Also append every event put on a bus to `<dataDir>/bus.ndjson`. */
+  recordBusEvents?: boolean;
+  /** Keep every event in memory (`events`); default true. */
+  keepEvents?: boolean;
+  /** S3 for Firehose targets. Without it Firehose targets are recorded as deliveries. */
+  objectStore?: ObjectStore;
+  /** SQS for queue targets. Without it queue targets are recorded as deliveries. */
+  queueSink?: QueueSink;
+  /** How often Firehose buffers are written locally; default 1000 ms. */
+  firehoseFlushIntervalMs?: number;
+  /** Seed of the fault-injection random generator. */
+  seed?: number;
+}
+
+export interface Delivery {
+  ruleName: string;
+  targetId: string;
+  targetKind: RouteTarget['kind'];
+  targetLogicalId?: string;
+  targetType?: string;
+  /** The JSON text the target received. */
+  input: string;
+  eventId: string;
+  deliveredAt: string;
+  error?: string;
+}
+
+export interface EventBridgeStats {
+  /** PutEvents calls answered (including refused ones). */
+  putEventsCalls: number;
+  /** Calls refused as a whole (validation or injected faults), by error code. */
+  callsFailedByCode: Record<string, number>;
+  accepted: number;
+  /** Entries refused, by error code. */
+  failedByCode: Record<string, number>;
+  droppedUnknownBus: number;
+  matchedByRule: Record<string, number>;
+  deliveriesFailedByRule: Record<string, number>;
+}
+
+interface CompiledRoute {
+  route: Route;
+  pattern: CompiledEventPattern;
+}
+
+export class EventBridgeStandIn {
+  readonly faults: EventBridgeFaults;
+  readonly stats: EventBridgeStats = {
+    putEventsCalls: 0,
+    callsFailedByCode: {},
+    accepted: 0,
+    failedByCode: {},
+    droppedUnknownBus: 0,
+    matchedByRule: {},
+    deliveriesFailedByRule: {},
+  };
+  /** Every event put on a bus, in order (when `keepEvents`). */
+  readonly events: EventBridgeEvent[] = [];
+  /** Every delivery to a target that is not Firehose or SQS (Lambda, ...), and failed deliveries. */
+  readonly deliveries: Delivery[] = [];
+  /** Rules or targets that could not be emulated. */
+  readonly warnings: string[];
+  readonly firehoseStreams = new Map<string, FirehoseDeliveryStream>();
+  readonly region: string;
+  readonly account: string;
+  private readonly server: AwsJsonServer;
+  private readonly routesByBus = new Map<string, CompiledRoute[]>();
+  private readonly knownBuses: Set<string>;
+  private readonly listeners = new Set<(event: EventBridgeEvent) => void>();
+  private readonly pendingDeliveries = new Set<Promise<void>>();
+  private busLog: WriteStream | undefined;
+  private deliveryLog: WriteStream | undefined;
+
+  constructor(private readonly options: EventBridgeStandInOptions = {}) {
+    this.region = options.region ?? 'us-east-1';
+    this.account = options.account ?? '000000000000';
+    this.faults = new EventBridgeFaults(options.seed);
+    this.warnings = [...(options.routes?.warnings ?? [])];
+    this.knownBuses = new Set([
+      'default',
+      ...Object.values(options.routes?.buses ?? {}),
+      ...(options.busNames ?? []),
+    ]);
+    for (const route of options.routes?.rules ?? []) this.addRoute(route);
+    this.server = new AwsJsonServer({
+      targetPrefix: 'AWSEvents',
+      contentType: 'application/x-amz-json-1.1',
+      operations: this.operations(),
+    });
+  }
+
+  async start(): Promise<{ url: string }> {
+    if (this.options.dataDir) {
+      mkdirSync(this.options.dataDir, { recursive: true });
+      this.deliveryLog = createWriteStream(join(this.options.dataDir, 'deliveries.ndjson'), { flags: 'a' });
+      if (this.options.recordBusEvents) {
+        this.busLog = createWriteStream(join(this.options.dataDir, 'bus.ndjson'), { flags: 'a' });
+      }
+    }
+    return this.server.start(this.options.port ?? 0);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Stops answering, then delivers what is buffered (Firehose) or in flight (SQS targets). */
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.settle();
+    await Promise.all([...this.firehoseStreams.values()].map((stream) => stream.stop()));
+    await Promise.all([closeStream(this.busLog), closeStream(this.deliveryLog)]);
+    this.busLog = undefined;
+    this.deliveryLog = undefined;
+  }
+
+  /** Waits for in-flight SQS deliveries and writes every Firehose buffer to S3 now. */
+  async settle(): Promise<void> {
+    while (this.pendingDeliveries.size > 0) await Promise.all([...this.pendingDeliveries]);
+    await Promise.all([...this.firehoseStreams.values()].map((stream) => stream.flush()));
+  }
+
+  /** Calls `listener` with every event put on a bus; returns the unsubscribe function. */
+  onEvent(listener: (event: EventBridgeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once `condition()` holds, polling; rejects after `timeoutMs`. */
+  async waitFor(condition: () => boolean, timeoutMs = 10_000, description = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline)
+        throw new Error(`EventBridge stand-in: timed out waiting for ${description}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private addRoute(route: Route): void {
+    if (!route.enabled) return;
+    let pattern: CompiledEventPattern;
+    try {
+      pattern = compileEventPattern(route.eventPattern);
+    } catch (error) {
+      this.warnings.push(`Rule ${route.ruleName}: ${(error as Error).message}; skipped`);
+      return;
+    }
+    const routes = this.routesByBus.get(route.eventBusName) ?? [];
+    routes.push({ route, pattern });
+    this.routesByBus.set(route.eventBusName, routes);
+    for (const target of route.targets) {
+      if (target.kind === 'firehose' && target.firehose && this.options.objectStore) {
+        const stream = this.firehoseStreams.get(target.firehose.streamLogicalId);
+        if (!stream) {
+          this.firehoseStreams.set(
+            target.firehose.streamLogicalId,
+            new FirehoseDeliveryStream(target.firehose, this.options.objectStore, {
+              flushIntervalMs: this.options.firehoseFlushIntervalMs ?? 1000,
+            }),
+          );
+        }
+      }
+    }
+  }
+
+  private operations(): Record<string, AwsJsonOperation> {
+    return {
+      PutEvents: (input) => this.putEvents(input),
+      TestEventPattern: (input) => testEventPattern(input),
+      ListEventBuses: () => ({
+        EventBuses: [...this.knownBuses].map((name) => ({ Name: name, Arn: this.busArn(name) })),
+      }),
+      DescribeEventBus: (input) => {
+        const name =
+          typeof input.Name === 'string' ? eventBusNameOf({ EventBusName: input.Name }) : 'default';
+        if (!this.knownBuses.has(name)) {
+          throw new AwsServiceError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+        }
+        return { Name: name, Arn: this.busArn(name) };
+      },
+      ListRules: (input) => {
+        const busName = typeof input.EventBusName === 'string' ? eventBusNameOf(input) : 'default';
+        return {
+          Rules: (this.routesByBus.get(busName) ?? []).map(({ route }) => ({
+            Name: route.ruleName,
+            Arn: `arn:aws:events:${this.region}:${this.account}:rule/${busName}/${route.ruleName}`,
+            EventPattern: JSON.stringify(route.eventPattern),
+            State: 'ENABLED',
+            EventBusName: busName,
+          })),
+        };
+      },
+    };
+  }
+
+  private busArn(name: string): string {
+    return `arn:aws:events:${this.region}:${this.account}:event-bus/${name}`;
+  }
+
+  private putEvents(input: Record<string, unknown>) {
+    this.stats.putEventsCalls += 1;
+    const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntryInput[]) : [];
+    try {
+      const refusal = requestValidationError(entries);
+      if (refusal) throw new AwsServiceError('ValidationException', refusal);
+      this.faults.checkCall();
+    } catch (error) {
+      if (error instanceof AwsServiceError) increment(this.stats.callsFailedByCode, error.code);
+      throw error;
+    }
+    const results = entries.map((entry) => this.putEntry(entry));
+    const failed = results.filter((result) => 'ErrorCode' in result).length;
+    return { FailedEntryCount: failed, Entries: results };
+  }
+
+  private putEntry(entry: PutEventsEntryInput): { EventId: string } | EntryError {
+    const error = entryValidationError(entry) ?? this.injectedEntryError() ?? this.unknownBusError(entry);
+    if (error) {
+      increment(this.stats.failedByCode, error.ErrorCode);
+      return error;
+    }
+    this.stats.accepted += 1;
+    const busName = eventBusNameOf(entry);
+    const time = entryTime(entry);
+    const event = toEventBridgeEvent(
+      {
+        Source: entry.Source as string,
+        DetailType: entry.DetailType as string,
+        Detail: entry.Detail as string,
+        ...(time ? { Time: time } : {}),
+        ...(Array.isArray(entry.Resources) ? { Resources: entry.Resources as string[] } : {}),
+      },
+      { account: this.account, region: this.region, id: randomUUID() },
+    );
+    if (!this.knownBuses.has(busName)) {
+      // The service answers success and the event goes nowhere.
+      this.stats.droppedUnknownBus += 1;
+      return { EventId: event.id };
+    }
+    this.publish(busName, event);
+    return { EventId: event.id };
+  }
+
+  private injectedEntryError(): EntryError | undefined {
+    return this.faults.shouldThrottleEntry()
+      ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded.' }
+      : undefined;
+  }
+
+  private unknownBusError(entry: PutEventsEntryInput): EntryError | undefined {
+    const busName = eventBusNameOf(entry);
+    if (this.options.unknownBus !== 'fail-entry' || this.knownBuses.has(busName)) return undefined;
+    return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
+  }
+
+  private publish(busName: string, event: EventBridgeEvent): void {
+    if (this.options.keepEvents !== false) this.events.push(event);
+    this.busLog?.write(`${JSON.stringify(event)}\n`);
+    for (const listener of this.listeners) listener(event);
+    for (const { route, pattern } of this.routesByBus.get(busName) ?? []) {
+      if (!pattern.matches(event)) continue;
+      increment(this.stats.matchedByRule, route.ruleName);
+      for (const target of route.targets) this.deliver(route, target, event);
+    }
+  }
+
+  private deliver(route: Route, target: RouteTarget, event: EventBridgeEvent): void {
+    let input: string;
+    try {
+      input = targetInput(target, event, route.ruleName);
+    } catch (error) {
+      this.recordDelivery(route, target, event, '', (error as Error).message);
+      return;
+    }
+    const stream = target.firehose && this.firehoseStreams.get(target.firehose.streamLogicalId);
+    if (stream) {
+      stream.put(input);
+      return;
+    }
+    if (target.kind === 'sqs' && target.queueName && this.options.queueSink) {
+      const sending = this.options.queueSink
+        .sendMessage(target.queueName, input)
+        .catch((error: unknown) =>
+          this.recordDelivery(
+            route,
+            target,
+            event,
+            input,
+            error instanceof Error ? error.message : String(error),
+          ),
+        )
+        .finally(() => this.pendingDeliveries.delete(sending));
+      this.pendingDeliveries.add(sending);
+      return;
+    }
+    this.recordDelivery(route, target, event, input);
+  }
+
+  private recordDelivery(
+    route: Route,
+    target: RouteTarget,
+    event: EventBridgeEvent,
+    input: string,
+    error?: string,
+  ) {
+    const delivery: Delivery = {
+      ruleName: route.ruleName,
+      targetId: target.id,
+      targetKind: target.kind,
+      ...(target.logicalId ? { targetLogicalId: target.logicalId } : {}),
+      ...(target.resourceType ? { targetType: target.resourceType } : {}),
+      input,
+      eventId: event.id,
+      deliveredAt: new Date().toISOString(),
+      ...(error ? { error } : {}),
+    };
+    if (error) increment(this.stats.deliveriesFailedByRule, route.ruleName);
+    this.deliveries.push(delivery);
+    this.deliveryLog?.write(`${JSON.stringify(delivery)}\n`);
+  }
+}
+
+const REQUIRED_TEST_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'resources', 'detail-type'];
+
+function testEventPattern(input: Record<string, unknown>) {
+  let event: unknown;
+  try {
+    event = typeof input.Event === 'string' ? JSON.parse(input.Event) : undefined;
+  } catch {
+    event = undefined;
+  }
+  const isEventObject = typeof event === 'object' && event !== null && !Array.isArray(event);
+  if (!isEventObject || REQUIRED_TEST_EVENT_FIELDS.some((field) => !(field in (event as object)))) {
+    throw new AwsServiceError('ValidationException', 'Parameter Event is not valid.');
+  }
+  try {
+    return { Result: compileEventPattern(input.EventPattern).matches(event) };
+  } catch (error) {
+    if (error instanceof InvalidEventPatternError) {
+      throw new AwsServiceError('InvalidEventPatternException', error.message);
+    }
+    throw error;
+  }
+}
+
+function increment(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function closeStream(stream: WriteStream | undefined): Promise<void> {
+  return new Promise((resolve) => (stream ? stream.end(() => resolve()) : resolve()));
+}
