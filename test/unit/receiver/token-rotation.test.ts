@@ -9,7 +9,15 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
 import { createTelemetry } from '../../../lambdas/shared/telemetry';
-import { apiEvent, captureOutput, fakeClock, lambdaContext, NOW, receiverConfig, testClients } from './support';
+import {
+  apiEvent,
+  captureOutput,
+  fakeClock,
+  lambdaContext,
+  NOW,
+  receiverConfig,
+  testClients,
+} from './support';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const SECRET_ID = 'currents-bridge/tokens';
@@ -29,8 +37,14 @@ afterEach(() => {
 
 function setup() {
   captureOutput();
-  const config = receiverConfig({ CURRENTS_TOKENS: '', TOKEN_SECRET_ID: SECRET_ID, TOKEN_CACHE_SECONDS: '60' });
-  const handler = createReceiverHandler(buildReceiverDeps(config, testClients(), createTelemetry(), { clock: fakeClock() }));
+  const config = receiverConfig({
+    CURRENTS_TOKENS: '',
+    TOKEN_SECRET_ID: SECRET_ID,
+    TOKEN_CACHE_SECONDS: '60',
+  });
+  const handler = createReceiverHandler(
+    buildReceiverDeps(config, testClients(), createTelemetry(), { clock: fakeClock() }),
+  );
   return async (token: string) => {
     const response = await handler(apiEvent({ token, body: '' }), lambdaContext());
     return typeof response === 'object' ? response.statusCode : undefined;
