@@ -111,11 +111,11 @@ describe('the archive', () => {
     const streams = Object.values(
       resourcesOfType(synthesized.template, 'AWS::KinesisFirehose::DeliveryStream'),
     );
-    const hints = (
-      streams[0]?.Properties.ExtendedS3DestinationConfiguration as { BufferingHints: { SizeInMBs: number } }
-    ).BufferingHints;
+    const destination = streams[0]?.Properties.ExtendedS3DestinationConfiguration as
+      | { BufferingHints: { SizeInMBs: number } }
+      | undefined;
 
-    expect(hints.SizeInMBs).toBeGreaterThanOrEqual(64);
+    expect(destination?.BufferingHints.SizeInMBs).toBeGreaterThanOrEqual(64);
   });
 
   it('keeps the bucket private, TLS-only, encrypted, versioned, access-logged, and retained on stack deletion', () => {
