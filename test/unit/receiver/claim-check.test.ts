@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { claimCheckKey, pointerDetail, toPointer } from '../../../lambdas/receiver/claim-check';
+import { prepareEvents } from '../../../lambdas/receiver/entries';
+import { entrySize } from '../../../lambdas/shared/bus-entry';
+
+const receivedAt = new Date('2026-11-23T12:00:00Z');
+
+describe('claimCheckKey', () => {
+  it('uses the event type and a safe id', () => {
+    expect(claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'abc-1')).toBe(
+      'claim-check/dt=2026-11-23/users.behaviors.CustomEvent/abc-1.json',
+    );
+  });
+
+  it('falls back to a UUID when the id is missing or unsafe in a key', () => {
+    const uuid = /^claim-check\/dt=2026-11-23\/a_b\/[0-9a-f-]{36}\.json$/;
+    expect(claimCheckKey(receivedAt, 'a/b', undefined)).toMatch(uuid);
+    expect(claimCheckKey(receivedAt, 'a/b', '../etc/passwd')).toMatch(uuid);
+  });
+});
+
+describe('pointer events', () => {
+  const [big] = prepareEvents(
+    [
+      {
+        event_type: 'users.behaviors.CustomEvent',
+        id: 'e-1',
+        time: 5,
+        user: {},
+        properties: { pad: 'x'.repeat(1000) },
+      },
+    ],
+    { source: 'braze.currents', resources: ['app_group=a'], receivedAt },
+  ).prepared;
+
+  it('keeps event_type, id and time, and says where the event is', () => {
+    expect(pointerDetail(big as never, 'bucket', 'claim-check/k.json')).toEqual({
+      event_type: 'users.behaviors.CustomEvent',
+      id: 'e-1',
+      time: 5,
+      currents_bridge_claim_check: {
+        bucket: 'bucket',
+        key: 'claim-check/k.json',
+        bytes: Buffer.byteLength(big?.entry.Detail ?? ''),
+      },
+    });
+  });
+
+  it('replaces the entry detail, keeps the rest and recomputes the size', () => {
+    const pointer = toPointer(big as never, 'bucket', 'k');
+    expect(pointer.entry.DetailType).toBe(big?.entry.DetailType);
+    expect(pointer.entry.Time).toEqual(big?.entry.Time);
+    expect(pointer.entry.Resources).toEqual(['app_group=a']);
+    expect(pointer.bytes).toBe(entrySize(pointer.entry));
+    expect(pointer.bytes).toBeLessThan(300);
+  });
+});
