@@ -11,7 +11,7 @@
  * rules to every event, and a rule that matches locally must match when deployed, so the matcher is
  * held to the service's own conformance cases (`test/conformance/eventbridge-patterns.test.ts`).
  */
-import { branchMatches, flattenEvent, pathsToVisit } from './match';
+import { branchMatches, flattenEvent, planVisit } from './match';
 import { documentFromValue, parsePatternText } from './pattern-json';
 import { validatePattern } from './validate';
 
@@ -45,11 +45,11 @@ export class InvalidEventError extends Error {
 export function compileEventPattern(pattern: unknown): CompiledEventPattern {
   const document = typeof pattern === 'string' ? parsePatternText(pattern) : documentFromValue(pattern);
   const { branches } = validatePattern(document);
-  const paths = pathsToVisit(branches.flat());
+  const plan = planVisit(branches.flat());
   return {
     matches(event: unknown): boolean {
       if (!isObject(event)) return false;
-      const flat = flattenEvent(event, paths);
+      const flat = flattenEvent(event, plan);
       return branches.some((branch) => branchMatches(branch, flat));
     },
   };
