@@ -47,19 +47,30 @@ function fillTemplate(
   for (const [name, path] of Object.entries(transformer.InputPathsMap ?? {})) {
     values[name] = selectJsonPath(event, path);
   }
-  // Inside quotes a string is inserted as its characters; elsewhere any value goes in as JSON.
-  return transformer.InputTemplate.replace(
-    /("?)<([\w.-]+)>("?)/g,
-    (whole, open: string, name: string, close: string) => {
-      if (!(name in values)) return whole;
-      const value = values[name];
-      if (open && close) {
-        const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
-        return `"${JSON.stringify(text).slice(1, -1)}"`;
-      }
-      return `${open}${value === undefined ? 'null' : JSON.stringify(value)}${close}`;
-    },
-  );
+  // Inside a JSON string a value goes in as its text; elsewhere as JSON, as EventBridge does.
+  let output = '';
+  let insideString = false;
+  for (let index = 0; index < transformer.InputTemplate.length; index += 1) {
+    const character = transformer.InputTemplate[index] as string;
+    if (character === '\\' && insideString) {
+      output += character + (transformer.InputTemplate[index + 1] ?? '');
+      index += 1;
+      continue;
+    }
+    if (character === '"') insideString = !insideString;
+    const placeholder =
+      character === '<' ? /^<([\w.-]+)>/.exec(transformer.InputTemplate.slice(index)) : null;
+    if (placeholder?.[1] !== undefined && placeholder[1] in values) {
+      const value = values[placeholder[1]];
+      output += insideString
+        ? JSON.stringify(typeof value === 'string' ? value : JSON.stringify(value ?? null)).slice(1, -1)
+        : JSON.stringify(value ?? null);
+      index += placeholder[0].length - 1;
+      continue;
+    }
+    output += character;
+  }
+  return output;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
