@@ -16,6 +16,9 @@ import {
   tryPattern,
 } from './event-pattern/pattern-trial';
 
+/** EventBridge's default maximum length of a rule's event pattern (a service quota, adjustable to 4096). */
+const DEFAULT_PATTERN_QUOTA = 2048;
+
 export interface CliOutput {
   stdout(line: string): void;
   stderr(line: string): void;
@@ -94,6 +97,11 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
     throw error;
   }
 
+  if (pattern.length > DEFAULT_PATTERN_QUOTA) {
+    output.stdout(
+      `Note: the pattern has ${pattern.length} characters; EventBridge's default quota for a rule's pattern is ${DEFAULT_PATTERN_QUOTA} (adjustable to 4096).`,
+    );
+  }
   const published =
     resources.length > 0 ? `source "${source}", resources ${resources.join(', ')}` : `source "${source}"`;
   output.stdout(`${result.eventsTotal} events (${eventsDescription}), published with ${published}`);

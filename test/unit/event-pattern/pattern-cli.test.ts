@@ -172,6 +172,14 @@ describe('npm run pattern', () => {
     expect(run('{"a":["b"]}', '--samples', join(scratch, 'missing')).status).toBe(2);
   });
 
+  it('notes a pattern longer than the default EventBridge quota', () => {
+    const long = JSON.stringify({ 'detail-type': BRAZE_EVENT_TYPES.slice(0, 80) });
+    const short = JSON.stringify({ 'detail-type': BRAZE_EVENT_TYPES.slice(0, 5) });
+
+    expect(run(long).stdout).toContain(`Note: the pattern has ${long.length} characters`);
+    expect(run(short).stdout).not.toContain('Note:');
+  });
+
   it('prints its usage on --help', () => {
     const { status, stdout } = run('--help');
 

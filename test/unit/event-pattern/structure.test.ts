@@ -53,6 +53,14 @@ describe('fields', () => {
     expect(testEventPattern({ a: { b: ['x'] } }, { 'a.b': { b: 'x' } })).toBe(false);
   });
 
+  it('finds a field however its path is split between dotted and nested keys', () => {
+    const pattern = { detail: { properties: { price: [{ numeric: ['>', 10] }] } } };
+
+    expect(testEventPattern(pattern, { 'detail.properties': { price: 20 } })).toBe(true);
+    expect(testEventPattern(pattern, { detail: { 'properties.price': 20 } })).toBe(true);
+    expect(testEventPattern(pattern, { 'detail.properties.price': 5 })).toBe(false);
+  });
+
   it('does not look inside JSON text: a detail that is a string has no fields', () => {
     expect(testEventPattern({ detail: { k: ['v'] } }, { detail: '{"k":"v"}' })).toBe(false);
   });
