@@ -230,8 +230,12 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     tap.install();
 
     const instance = ++instances;
-    const receiver = (await import(`../../lambdas/receiver/index?local=${instance}`)) as ReceiverModule;
-    const redriveModule = (await import(`../../lambdas/redrive/index?local=${instance}`)) as RedriveModule;
+    const receiver = (await import(
+      /* @vite-ignore */ `../../lambdas/receiver/index?local=${instance}`
+    )) as ReceiverModule;
+    const redriveModule = (await import(
+      /* @vite-ignore */ `../../lambdas/redrive/index?local=${instance}`
+    )) as RedriveModule;
 
     server = await startReceiverServer({
       handler: receiver.handler,
