@@ -4,4 +4,6 @@ import { addComplianceChecks, buildApp } from '../lib/app';
 
 const { app } = buildApp();
 addComplianceChecks(app);
-app.synth();
+// Marks the stack for the CLI's post-synth check (`cdk synth --validation`, on by default): any
+// error annotation fails the synth instead of reaching a deploy.
+app.synth({ validateOnSynthesis: true });

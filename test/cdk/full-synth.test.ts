@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+}
+
+/**
+ * The one test that runs the real `cdk synth`: the app from `cdk.json`, esbuild bundling, cdk-nag
+ * and the built-in CloudFormation validation (`@aws-cdk/core:validateAgainstDefaultRules` in
+ * cdk.json turns its findings into errors), offline.
+ */
+describe('npx cdk synth', () => {
+  let outdir: string;
+  let template: Template;
+
+  beforeAll(async () => {
+    outdir = mkdtempSync(path.join(tmpdir(), 'currents-bridge-synth-'));
+    await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--validation', '--output', outdir], {
+      cwd: repoRoot,
+      timeout: 540_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        CDK_DISABLE_VERSION_CHECK: 'true',
+        CDK_DISABLE_CLI_TELEMETRY: 'true',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        CDK_VALIDATION: 'true',
+        CI: 'true',
+      },
+    });
+    template = JSON.parse(
+      readFileSync(path.join(outdir, 'CurrentsBridge.template.json'), 'utf8'),
+    ) as Template;
+  }, 600_000);
+
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('passes the built-in CloudFormation validation with no finding', () => {
+    const counters = JSON.parse(readFileSync(path.join(outdir, 'performance-counters.json'), 'utf8')) as {
+      counters: Record<string, number>;
+    };
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: unknown[];
+    };
+
+    expect(counters.counters['CloudFormationValidate.validate(cnt)']).toBeGreaterThanOrEqual(1);
+    expect(counters.counters['CloudFormationValidate.diagnostics']).toBe(0);
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('bundles both functions with esbuild into S3 assets, not inline code', () => {
+    const functions = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function',
+    );
+
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(fn.Properties.Code).toMatchObject({ S3Key: expect.stringMatching(/\.zip$/) });
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('produces minified ESM bundles with source maps that load and export a handler', async () => {
+    const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(2);
+
+    for (const asset of assets) {
+      const bundle = path.join(outdir, asset, 'index.mjs');
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      const code = readFileSync(bundle, 'utf8');
+      // Minified: long lines, not one statement per line.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
+        ],
+        {
+          timeout: 60_000,
+          // The configuration both functions require at cold start; nothing is called.
+          env: {
+            PATH: process.env.PATH ?? '',
+            AWS_REGION: 'us-east-1',
+            EVENT_BUS_NAME: 'bus',
+            ARCHIVE_BUCKET: 'bucket',
+            SPILLOVER_QUEUE_URL: 'http://127.0.0.1:1/queue',
+            CURRENTS_TOKENS: 'token',
+            AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+          },
+        },
+      );
+      expect(stdout.trim()).toBe('function');
+    }
+  });
+});
