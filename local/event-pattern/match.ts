@@ -77,31 +77,48 @@ function isScalar(value: unknown): value is Scalar {
   );
 }
 
-/** Whether every condition of the branch holds, with values drawn consistently from arrays. */
-export function branchMatches(conditions: readonly FieldCondition[], flat: FlatEvent): boolean {
-  const constrained: Leaf[][] = [];
-  for (const condition of conditions) {
-    const leaves = flat.get(condition.path);
-    if (!leaves) {
-      if (condition.matchesAbsence) continue;
-      return false;
-    }
-    const passing = condition.matchesAnyValue
-      ? leaves
-      : leaves.filter((leaf) => condition.test?.(leaf.value) === true);
-    if (passing.length === 0) return false;
-    // A value outside every array agrees with any choice made for the other fields.
-    if (passing.some((leaf) => leaf.arrays.length === 0)) continue;
-    constrained.push(passing);
-  }
-  return constrained.length <= 1 || chooseConsistently(constrained, 0, new Map());
+interface Choice {
+  /** Values that satisfy the condition; one of them must be taken, unless the field may be absent. */
+  passing: readonly Leaf[];
+  /** Every value at the path, to decide whether the field is absent. */
+  present: readonly Leaf[];
+  matchesAbsence: boolean;
 }
 
-/** Backtracking search for one value per field such that shared arrays agree on the element. */
-function chooseConsistently(fields: Leaf[][], field: number, chosen: Map<number, number>): boolean {
-  const candidates = fields[field];
-  if (!candidates) return true;
-  for (const leaf of candidates) {
+const NO_LEAVES: readonly Leaf[] = [];
+
+/**
+ * Whether every condition of the branch holds, with values drawn consistently from arrays. The
+ * conditions come in the order the service evaluates them (by path), which matters for
+ * `exists: false`: like the service, a field counts as absent when no value of it belongs to the
+ * array elements already chosen for the conditions before it.
+ */
+export function branchMatches(conditions: readonly FieldCondition[], flat: FlatEvent): boolean {
+  const choices: Choice[] = [];
+  for (const condition of conditions) {
+    const present = flat.get(condition.path) ?? NO_LEAVES;
+    if (condition.matchesAbsence && present.length === 0) continue;
+    const passing = condition.matchesAnyValue
+      ? present
+      : present.filter((leaf) => condition.test?.(leaf.value) === true);
+    // A value outside every array agrees with any choice made for the other fields.
+    if (passing.some((leaf) => leaf.arrays.length === 0)) continue;
+    if (
+      passing.length === 0 &&
+      (!condition.matchesAbsence || present.some((leaf) => leaf.arrays.length === 0))
+    ) {
+      return false;
+    }
+    choices.push({ passing, present, matchesAbsence: condition.matchesAbsence });
+  }
+  return choose(choices, 0, new Map());
+}
+
+/** Backtracking search for one value per condition such that shared arrays agree on the element. */
+function choose(choices: readonly Choice[], next: number, chosen: Map<number, number>): boolean {
+  const choice = choices[next];
+  if (!choice) return true;
+  for (const leaf of choice.passing) {
     const added: number[] = [];
     let consistent = true;
     for (const [arrayId, index] of leaf.arrays) {
@@ -114,8 +131,16 @@ function chooseConsistently(fields: Leaf[][], field: number, chosen: Map<number,
         break;
       }
     }
-    if (consistent && chooseConsistently(fields, field + 1, chosen)) return true;
+    if (consistent && choose(choices, next + 1, chosen)) return true;
     for (const arrayId of added) chosen.delete(arrayId);
   }
-  return false;
+  const absent = choice.matchesAbsence && !choice.present.some((leaf) => agrees(leaf, chosen));
+  return absent && choose(choices, next + 1, chosen);
+}
+
+function agrees(leaf: Leaf, chosen: ReadonlyMap<number, number>): boolean {
+  return leaf.arrays.every(([arrayId, index]) => {
+    const existing = chosen.get(arrayId);
+    return existing === undefined || existing === index;
+  });
 }

@@ -109,7 +109,9 @@ class PatternValidator {
     for (const patterns of this.wildcardsByPath.values()) {
       if (wildcardComplexity(patterns) > MAX_WILDCARD_COMPLEXITY) this.fail(TOO_COMPLEX, root.end);
     }
-    return { branches: this.branches.map((branch) => [...branch.values()]) };
+    // The service walks a rule's fields in order of their paths; `exists: false` depends on it.
+    const byPath = (a: FieldCondition, b: FieldCondition) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+    return { branches: this.branches.map((branch) => [...branch.values()].sort(byPath)) };
   }
 
   private readObject(node: ObjectNode, path: string[], insideOr: boolean): void {

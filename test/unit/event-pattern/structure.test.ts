@@ -105,6 +105,18 @@ describe('arrays in the event', () => {
   });
 });
 
+describe('exists: false inside arrays', () => {
+  const pattern = { items: { sku: ['a'], zpromo: [{ exists: false }] } };
+
+  it('counts a field as absent when only another element of the array has it', () => {
+    expect(testEventPattern(pattern, { items: [{ sku: 'a' }, { sku: 'b', zpromo: 1 }] })).toBe(true);
+  });
+
+  it('counts a field as present when the chosen element has it', () => {
+    expect(testEventPattern(pattern, { items: [{ sku: 'a', zpromo: 1 }] })).toBe(false);
+  });
+});
+
 describe('$or', () => {
   const pattern = {
     source: ['braze.currents'],
