@@ -5,11 +5,12 @@
  * nested objects, arrays, null and empty values.
  *
  * Why we wrote it ourselves: no maintained npm package implements EventBridge's full pattern
- * semantics and validation. The AWS SDK has none (only the remote `TestEventPattern` call, which
- * needs an account), and the community matchers on npm cover a subset of the operators, accept
- * patterns the service refuses, or are unmaintained. Local mode applies the synthesized stack's
- * rules to every event, and a rule that matches locally must match when deployed, so the matcher is
- * held to the service's own conformance cases (`test/conformance/eventbridge-patterns.test.ts`).
+ * semantics and validation. The AWS SDK has only the remote `TestEventPattern` call, which needs an
+ * account; AWS's own engine (event-ruler) is Java; the one JavaScript matcher we found
+ * (`eb-patterns`) claims neither every operator nor the service's validation, and is not on the
+ * registry this project installs from. Local mode applies the synthesized stack's rules to every
+ * event, and a rule that matches locally must match when deployed, so this matcher is held to the
+ * service's own conformance cases (`test/conformance/eventbridge-patterns.test.ts`).
  */
 import { branchMatches, flattenEvent, planVisit } from './match';
 import { documentFromValue, parsePatternText } from './pattern-json';
