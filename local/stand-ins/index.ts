@@ -139,13 +139,18 @@ export async function startStandIns(options: StartStandInsOptions): Promise<Stan
       sqsEndpoint = await expose('sqs', started.url);
     }
 
+    // A given endpoint may be a real account: then the default credential chain signs.
     const s3Client = new S3Client({
       region,
       endpoint: s3Endpoint,
-      credentials: LOCAL_CREDENTIALS,
+      ...(s3 ? { credentials: LOCAL_CREDENTIALS } : {}),
       ...S3_CLIENT_SETTINGS_FOR_STAND_IN,
     });
-    const sqsClient = new SQSClient({ region, endpoint: sqsEndpoint, credentials: LOCAL_CREDENTIALS });
+    const sqsClient = new SQSClient({
+      region,
+      endpoint: sqsEndpoint,
+      ...(sqs ? { credentials: LOCAL_CREDENTIALS } : {}),
+    });
     stoppers.push(async () => {
       s3Client.destroy();
       sqsClient.destroy();

@@ -55,6 +55,11 @@ export interface EventBridgeStandInOptions {
   recordBusEvents?: boolean;
   /** Keep every event in memory (`events`); default true. */
   keepEvents?: boolean;
+  /**
+   * At most this many events and deliveries are kept in memory (the oldest are dropped), so a
+   * long `npm start` session does not grow without bound; default 200,000.
+   */
+  maxKeptInMemory?: number;
   /** S3 for Firehose targets. Without it Firehose targets are recorded as deliveries. */
   objectStore?: ObjectStore;
   /** SQS for queue targets. Without it queue targets are recorded as deliveries. */
@@ -121,6 +126,7 @@ export class EventBridgeStandIn {
   private readonly knownBuses: Set<string>;
   private readonly listeners = new Set<(event: EventBridgeEvent) => void>();
   private readonly pendingDeliveries = new Set<Promise<void>>();
+  private readonly maxKept: number;
   private busLog: WriteStream | undefined;
   private deliveryLog: WriteStream | undefined;
 
@@ -128,6 +134,7 @@ export class EventBridgeStandIn {
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '000000000000';
     this.faults = new EventBridgeFaults(options.seed);
+    this.maxKept = options.maxKeptInMemory ?? 200_000;
     this.warnings = [...(options.routes?.warnings ?? [])];
     this.knownBuses = new Set([
       'default',
@@ -307,7 +314,7 @@ export class EventBridgeStandIn {
   }
 
   private publish(busName: string, event: EventBridgeEvent): void {
-    if (this.options.keepEvents !== false) this.events.push(event);
+    if (this.options.keepEvents !== false) keepBounded(this.events, event, this.maxKept);
     this.busLog?.write(`${JSON.stringify(event)}\n`);
     for (const listener of this.listeners) listener(event);
     for (const { route, pattern } of this.routesByBus.get(busName) ?? []) {
@@ -368,7 +375,7 @@ export class EventBridgeStandIn {
       ...(error ? { error } : {}),
     };
     if (error) increment(this.stats.deliveriesFailedByRule, route.ruleName);
-    this.deliveries.push(delivery);
+    keepBounded(this.deliveries, delivery, this.maxKept);
     this.deliveryLog?.write(`${JSON.stringify(delivery)}\n`);
   }
 }
@@ -394,6 +401,12 @@ function testEventPattern(input: Record<string, unknown>) {
     }
     throw error;
   }
+}
+
+/** Appends, dropping the oldest tenth once the list is full (cheaper than one shift per item). */
+function keepBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, Math.max(1, Math.ceil(max / 10)));
 }
 
 function increment(counts: Record<string, number>, key: string): void {

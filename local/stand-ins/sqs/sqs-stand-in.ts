@@ -236,6 +236,14 @@ export class SqsStandIn {
         'MissingParameter',
       );
     }
+    if (hasCharactersSqsRefuses(body)) {
+      throw new AwsServiceError(
+        'InvalidMessageContents',
+        'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+        400,
+        'InvalidMessageContents',
+      );
+    }
     const limit = Math.min(SQS_MAX_MESSAGE_BYTES, queue.numericAttribute('MaximumMessageSize'));
     if (messageSize(body, attributes) > limit) {
       throw new AwsServiceError(
@@ -484,6 +492,22 @@ function toReceivedMessage(message: StoredMessage, systemNames: string[], attrib
         }
       : {}),
   };
+}
+
+/** SQS accepts #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF, nothing else. */
+function hasCharactersSqsRefuses(body: string): boolean {
+  for (const character of body) {
+    const code = character.codePointAt(0) ?? 0;
+    const allowed =
+      code === 0x9 ||
+      code === 0xa ||
+      code === 0xd ||
+      (code >= 0x20 && code <= 0xd7ff) ||
+      (code >= 0xe000 && code <= 0xfffd) ||
+      code >= 0x10000;
+    if (!allowed) return true;
+  }
+  return false;
 }
 
 function requireString(input: Record<string, unknown>, name: string): string {

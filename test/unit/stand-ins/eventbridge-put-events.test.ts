@@ -300,3 +300,27 @@ describe('EventBridge stand-in fault injection', () => {
     expect(standIn.faults.active).toBe(false);
   });
 });
+
+describe('EventBridge stand-in memory bound', () => {
+  it('keeps at most maxKeptInMemory events, dropping the oldest', async () => {
+    const standIn = new EventBridgeStandIn({ busNames: ['currents'], maxKeptInMemory: 10 });
+    const { url } = await standIn.start();
+    const client = new EventBridgeClient({ region: 'us-east-1', endpoint: url, credentials, maxAttempts: 1 });
+    try {
+      for (let call = 0; call < 3; call += 1) {
+        const entries = Array.from({ length: 5 }, (_, index) =>
+          entry({ Detail: `{"n":${call * 5 + index}}` }),
+        );
+        await client.send(new PutEventsCommand({ Entries: entries }));
+      }
+
+      const kept = standIn.events.map((event) => (event.detail as { n: number }).n);
+      expect(kept.length).toBeLessThanOrEqual(10);
+      expect(kept.at(-1)).toBe(14);
+      expect(standIn.stats.accepted).toBe(15);
+    } finally {
+      client.destroy();
+      await standIn.stop();
+    }
+  });
+});

@@ -182,6 +182,21 @@ describe('SQS stand-in with a real SDK v3 client', () => {
     expect(standIn.peekBodies('spillover')).toEqual([]);
   });
 
+  it('refuses bodies with characters SQS does not allow, and accepts any other Unicode', async () => {
+    const refused = sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'bell \u0007' }));
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidMessageContents' });
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'tab\tline\n émoji 🎉' }));
+
+    expect(standIn.peekBodies('spillover')).toEqual(['tab\tline\n émoji 🎉']);
+  });
+
+  it('refuses a receipt handle the queue never issued', async () => {
+    const deletion = sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: 'made-up' }));
+
+    await expect(deletion).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+  });
+
   it('purges a queue', async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'gone' }));
 
