@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -141,7 +141,7 @@ export class TargetWithDeadLetterQueue implements events.IRuleTarget {
     const config = this.inner.bind(rule, id);
     this.deliveryPolicy.deadLetterQueue.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: `AllowEventRule${Stack.of(rule).resolve(rule.node.addr)}`,
+        sid: `AllowEventRule${rule.node.addr}`,
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sqs:SendMessage'],
         resources: [this.deliveryPolicy.deadLetterQueue.queueArn],

@@ -47,8 +47,7 @@ describe('the app as `cdk synth` checks it: cdk-nag AwsSolutions and the built-i
     template = Template.fromJSON(
       assembly.getStackArtifact(built.artifactId).template as Record<string, unknown>,
     );
-    // The first CloudFormation validation compiles its rules engine: allow for a slow, loaded machine.
-  }, 300_000);
+  }, 300_000); // the first CloudFormation validation compiles its rules engine: slow on a loaded machine
 
   it('has no unacknowledged AwsSolutions finding', () => {
     expect(findings).toEqual([]);
