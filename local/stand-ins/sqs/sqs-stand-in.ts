@@ -184,6 +184,8 @@ export class SqsStandIn {
     }
     deadLetterQueue.adopt(message, this.now());
     this.changed(deadLetterQueue);
+    // The source queue's file must drop the message too, or a restart would hold it twice.
+    this.changed(source);
   };
 
   private async receive(input: Record<string, unknown>) {

@@ -231,6 +231,13 @@ describe('SQS stand-in with a real SDK v3 client', () => {
     expect(receives).toEqual([1, 1, 0]);
     expect(standIn.peekBodies('spillover-dlq')).toEqual(['poison']);
     expect(standIn.peekBodies('with-dlq')).toEqual([]);
+
+    await standIn.stop();
+    const restarted = new SqsStandIn({ dataDir });
+    await restarted.start();
+    expect(restarted.peekBodies('spillover-dlq')).toEqual(['poison']);
+    expect(restarted.peekBodies('with-dlq')).toEqual([]);
+    await restarted.stop();
   });
 
   it('fails sends with HTTP 500 while failSends is set, and recovers when cleared', async () => {
