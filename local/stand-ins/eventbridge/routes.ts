@@ -209,13 +209,22 @@ function toFirehoseDestination(logicalId: string, context: Context): FirehoseDes
   const hints = (destination.BufferingHints ?? {}) as { IntervalInSeconds?: number; SizeInMBs?: number };
   const compression = destination.CompressionFormat === 'GZIP' ? 'GZIP' : 'UNCOMPRESSED';
   const query = processorParameter(processors, 'MetadataExtraction', 'MetadataExtractionQuery');
+  let partitionKeyQueries: Record<string, string> = {};
+  try {
+    partitionKeyQueries = query ? parseMetadataExtractionQuery(query) : {};
+  } catch (error) {
+    context.warnings.push(
+      `Delivery stream ${logicalId}: ${(error as Error).message}; its rule targets are recorded only`,
+    );
+    return undefined;
+  }
   return {
     streamLogicalId: logicalId,
     streamName: typeof properties.DeliveryStreamName === 'string' ? properties.DeliveryStreamName : logicalId,
     bucketName: bucket,
     prefix: typeof destination.Prefix === 'string' ? destination.Prefix : '',
     errorOutputPrefix: typeof destination.ErrorOutputPrefix === 'string' ? destination.ErrorOutputPrefix : '',
-    partitionKeyQueries: query ? parseMetadataExtractionQuery(query) : {},
+    partitionKeyQueries,
     recordDelimiter: recordDelimiter(processors),
     compression,
     fileExtension:
