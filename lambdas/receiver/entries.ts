@@ -55,9 +55,14 @@ function invalidReason(event: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * `texts`, when given, holds the source text of each event: it becomes `Detail` as it is (the
+ * event verbatim, byte for byte). Without it, `Detail` is `JSON.stringify` of the parsed event.
+ */
 export function prepareEvents(
   events: readonly unknown[],
   context: EntryContext,
+  texts?: readonly string[],
 ): { prepared: PreparedEvent[]; invalid: InvalidEvent[] } {
   const prepared: PreparedEvent[] = [];
   const invalid: InvalidEvent[] = [];
@@ -75,7 +80,7 @@ export function prepareEvents(
     }
     const record = event as Record<string, unknown> & { event_type: string };
     const eventType = record.event_type;
-    const detail = JSON.stringify(record);
+    const detail = texts?.[index] ?? JSON.stringify(record);
     const time = brazeTime(record.time);
     const entry: BusEntry = {
       Source: context.source,

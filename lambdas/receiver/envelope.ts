@@ -2,10 +2,15 @@
  * The Currents envelope `{"events":[…]}`. Braze checks credentials with an empty body, `{}` or
  * `{"events":[]}`; those are valid and carry nothing.
  */
-export type EnvelopeResult = { kind: 'events'; events: unknown[] } | { kind: 'invalid'; message: string };
+import { sliceEvents } from './event-slices';
+
+export type EnvelopeResult =
+  /** `texts[i]` is the source text of `events[i]`, when the scanner could tell. */
+  { kind: 'events'; events: unknown[]; texts?: string[] } | { kind: 'invalid'; message: string };
 
 export function parseEnvelope(text: string): EnvelopeResult {
-  if (text.trim() === '') return { kind: 'events', events: [] };
+  // Stops at the first non-blank character; trim() would copy the whole body.
+  if (!/\S/.test(text)) return { kind: 'events', events: [] };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -22,5 +27,7 @@ export function parseEnvelope(text: string): EnvelopeResult {
   }
   const events = (parsed as { events: unknown }).events;
   if (!Array.isArray(events)) return { kind: 'invalid', message: 'events is not an array' };
-  return { kind: 'events', events };
+  const texts = sliceEvents(text);
+  // A count that does not match would mean a scanner bug: then every Detail is re-serialized.
+  return texts?.length === events.length ? { kind: 'events', events, texts } : { kind: 'events', events };
 }

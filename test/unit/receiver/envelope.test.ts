@@ -3,13 +3,14 @@ import { parseEnvelope } from '../../../lambdas/receiver/envelope';
 
 describe('parseEnvelope', () => {
   it.each(['', '   \n', '{}', '{"events":[]}'])('%j carries no events', (text) => {
-    expect(parseEnvelope(text)).toEqual({ kind: 'events', events: [] });
+    expect(parseEnvelope(text)).toMatchObject({ kind: 'events', events: [] });
   });
 
   it('returns the events array as parsed, whatever its elements', () => {
     expect(parseEnvelope('{"events":[1,{"event_type":"a"},null],"extra":true}')).toEqual({
       kind: 'events',
       events: [1, { event_type: 'a' }, null],
+      texts: ['1', '{"event_type":"a"}', 'null'],
     });
   });
 

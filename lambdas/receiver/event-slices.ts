@@ -1,0 +1,101 @@
+/**
+ * The exact text of each event as it stands in the body, so `Detail` is the event byte for byte
+ * (numbers as written, big integers intact, key order kept) and the hot path needs no
+ * `JSON.stringify` per event. No library finds the source text of array elements after a
+ * `JSON.parse`, hence this small scanner. It runs only on text `JSON.parse` has accepted, so it can
+ * skip over values without validating them, and it jumps through strings with `indexOf`.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+
+function skipBlank(text: string, index: number): number {
+  let i = index;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+    else return i;
+  }
+}
+
+/** `index` is at an opening quote; returns the index just past the closing one. */
+function skipString(text: string, index: number): number {
+  let from = index + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) throw new Error('unterminated string');
+    let backslashes = 0;
+    for (let b = quote - 1; text.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/** `index` is at the first character of a value; returns the index just past it. */
+function skipValue(text: string, index: number): number {
+  const first = text.charCodeAt(index);
+  if (first === QUOTE) return skipString(text, index);
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) {
+    let depth = 0;
+    let i = index;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i = skipString(text, i);
+        continue;
+      }
+      if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        depth--;
+        if (depth === 0) return i + 1;
+      } else if (Number.isNaN(c)) throw new Error('unterminated value');
+      i++;
+    }
+  }
+  // A number, true, false or null: it ends at a delimiter or blank.
+  let i = index;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (Number.isNaN(c) || c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c <= 0x20) return i;
+    i++;
+  }
+}
+
+/**
+ * The source text of each element of the root object's `events` array, or undefined when the
+ * body is not such an object. Like `JSON.parse`, the last `events` key wins, and keys are compared
+ * after unescaping. `text` must be JSON that `JSON.parse` accepted.
+ */
+export function sliceEvents(text: string): string[] | undefined {
+  let i = skipBlank(text, 0);
+  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
+  i = skipBlank(text, i + 1);
+  let eventsStart = -1;
+  while (text.charCodeAt(i) === QUOTE) {
+    const keyEnd = skipString(text, i);
+    const rawKey = text.slice(i + 1, keyEnd - 1);
+    const key = rawKey.includes('\\') ? (JSON.parse(text.slice(i, keyEnd)) as string) : rawKey;
+    i = skipBlank(text, keyEnd);
+    i = skipBlank(text, i + 1); // past ':'
+    const valueEnd = skipValue(text, i);
+    if (key === 'events') eventsStart = i;
+    i = skipBlank(text, valueEnd);
+    if (text.charCodeAt(i) === COMMA) i = skipBlank(text, i + 1);
+  }
+  if (eventsStart < 0 || text.charCodeAt(eventsStart) !== OPEN_BRACKET) return undefined;
+  const slices: string[] = [];
+  i = skipBlank(text, eventsStart + 1);
+  while (text.charCodeAt(i) !== CLOSE_BRACKET) {
+    const end = skipValue(text, i);
+    slices.push(text.slice(i, end));
+    i = skipBlank(text, end);
+    if (text.charCodeAt(i) === COMMA) i = skipBlank(text, i + 1);
+    else if (text.charCodeAt(i) !== CLOSE_BRACKET) return undefined;
+  }
+  return slices;
+}
