@@ -1,13 +1,20 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
-import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
+import { DEFAULT_EVENT_SOURCE } from '../lambdas/shared/contract';
 
 /**
- * Lambda's synchronous invocation payload is capped at 6 MB, and API Gateway wraps the body in
- * an event with headers and context, so the largest body the receiver can be told to accept
- * leaves half a megabyte for that envelope.
+ * Lambda's synchronous invocation payload is capped at 6 MB (6,291,456 bytes) and API Gateway
+ * hands the body over inside a JSON event, base64-encoded when it is not text (a gzip body grows by
+ * a third). The largest cap the receiver can enforce itself, with room for the event around it, is
+ * therefore 4.25 MiB; a body above ~6 MB never reaches the receiver.
  */
-export const MAX_BODY_CAP_BYTES = 5.5 * 1024 * 1024;
+export const MAX_BODY_CAP_BYTES = 4.25 * 1024 * 1024;
+
+/**
+ * The stack's default cap: Braze's batches of 100 events are usually far smaller, and a 413 only
+ * makes Braze split the batch, while an invocation Lambda refuses is an error Braze retries as is.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Braze disables a connector after 5 days of errors; the silence alarm must fire well before. */
 export const MAX_SILENCE_HOURS = 96;
@@ -66,7 +73,7 @@ export const bridgeConfigSchema = z
     /** Days before archived objects are deleted; kept forever when unset. */
     archiveExpiryDays: wholeNumber(1, 36_500).optional(),
     /** Largest request body (bytes, as received) the receiver accepts before answering 413. */
-    maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULTS.maxBodyBytes),
+    maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULT_MAX_BODY_BYTES),
     /** Steady-state requests per second the API stage accepts before answering 429. */
     throttlingRateLimit: wholeNumber(1, 10_000).default(100),
     /** Requests the API stage accepts in a burst before answering 429. */

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { DEFAULT_MAX_BODY_BYTES } from '../../lib/config';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the ingest API', () => {
@@ -79,7 +80,7 @@ describe('the ingest API', () => {
           [ENV.tokenSecretId]: { Ref: Match.stringLikeRegexp('^TokensSecret') },
           [ENV.spilloverQueueUrl]: { Ref: Match.stringLikeRegexp('^SpilloverQueue') },
           [ENV.archiveBucket]: { Ref: Match.stringLikeRegexp('^ArchiveBucket') },
-          [ENV.maxBodyBytes]: String(DEFAULTS.maxBodyBytes),
+          [ENV.maxBodyBytes]: String(DEFAULT_MAX_BODY_BYTES),
         }),
       },
     });
