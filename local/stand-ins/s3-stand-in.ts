@@ -45,6 +45,19 @@ function acceptAnyAccessKey(): void {
   registry.acceptsAnyKey = true;
 }
 
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node 17 and later)
+ * refuses, so any truncated listing (more than 1,000 keys, or a MaxKeys) fails with
+ * `InternalError`. Listings are therefore never truncated: every key comes in the first page,
+ * which clients that follow `NextContinuationToken` handle as they would the last page.
+ */
+function listWithoutTruncation(server: S3rver): void {
+  const store = server.store;
+  const listObjects = store.listObjects.bind(store);
+  store.listObjects = (bucket, options) =>
+    listObjects(bucket, { ...options, maxKeys: Number.POSITIVE_INFINITY });
+}
+
 export class S3StandIn {
   private server: S3rver | undefined;
   private baseUrl: string | undefined;
@@ -66,6 +79,7 @@ export class S3StandIn {
       directory: this.directory,
       configureBuckets: this.options.buckets.map((name) => ({ name })),
     });
+    listWithoutTruncation(server);
     const { port } = await server.run();
     this.server = server;
     this.baseUrl = `http://127.0.0.1:${port}`;

@@ -17,6 +17,9 @@ declare module 's3rver' {
   export default class S3rver {
     constructor(options?: S3rverOptions);
     httpServer: Server | undefined;
+    store: {
+      listObjects(bucket: string, options: Record<string, unknown>): Promise<unknown>;
+    };
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -58,6 +58,29 @@ describe('S3 stand-in (s3rver) with a current SDK v3 client', () => {
     expect(await got.Body?.transformToString()).toBe('abcdef');
   });
 
+  it('lists more than 1,000 keys for a client that follows continuation tokens', async () => {
+    const keys = Array.from({ length: 1_005 }, (_, index) => `events/${String(index).padStart(5, '0')}.gz`);
+    for (let start = 0; start < keys.length; start += 50) {
+      await Promise.all(
+        keys
+          .slice(start, start + 50)
+          .map((Key) => s3.send(new PutObjectCommand({ Bucket: 'archive', Key, Body: 'x' }))),
+      );
+    }
+
+    const listed: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'archive', Prefix: 'events/', ContinuationToken: token }),
+      );
+      listed.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+
+    expect(listed).toEqual(keys);
+  });
+
   it('answers NoSuchKey for a missing object', async () => {
     const missing = s3.send(new GetObjectCommand({ Bucket: 'archive', Key: 'nope' }));
 
