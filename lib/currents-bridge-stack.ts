@@ -34,9 +34,9 @@ export class CurrentsBridgeStack extends Stack {
   public readonly spillover: Spillover;
   public readonly receiver: BridgeFunction;
   public readonly ingest: IngestApi;
-  public readonly dashboard: Dashboard;
+  // Assigned last: parts built before it are charted once it exists.
+  public readonly dashboard!: Dashboard;
   private readonly deadLetterQueues: { queue: sqs.IQueue; owner: string }[] = [];
-  private dashboardReady = false;
 
   constructor(scope: Construct, id: string, props: CurrentsBridgeStackProps) {
     super(scope, id, props);
@@ -52,7 +52,10 @@ export class CurrentsBridgeStack extends Stack {
     this.tokens = new Tokens(this, 'Tokens');
     this.routing = new EventRouting(this, 'Routing', {
       eventSource: config.eventSource,
-      onDeadLetterQueue: (queue, owner) => this.watchDeadLetterQueue(queue, owner),
+      onConsumer: (consumer) => {
+        this.watchDeadLetterQueue(consumer.deadLetterQueue, `consumer ${consumer.id}`);
+        this.dashboard?.addConsumer(consumer);
+      },
     });
     this.archive = new Archive(this, 'Archive', {
       routing: this.routing,
@@ -111,7 +114,6 @@ export class CurrentsBridgeStack extends Stack {
       archive: this.archive,
       spillover: this.spillover,
     });
-    this.dashboardReady = true;
     for (const { queue, owner } of this.deadLetterQueues) {
       this.dashboard.addDeadLetterQueue(queue, owner);
     }
@@ -155,9 +157,8 @@ export class CurrentsBridgeStack extends Stack {
   private watchDeadLetterQueue(queue: sqs.IQueue, owner: string): void {
     this.alarms.addDeadLetterQueueAlarm(queue, owner);
     this.deadLetterQueues.push({ queue, owner });
-    if (this.dashboardReady) {
-      this.dashboard.addDeadLetterQueue(queue, owner);
-    }
+    // Consumers are added after construction (buildApp's `configure`), when the dashboard exists.
+    this.dashboard?.addDeadLetterQueue(queue, owner);
   }
 
   /** Every permission is a grant on a named resource; no statement reaches `*`. */

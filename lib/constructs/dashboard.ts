@@ -6,7 +6,7 @@ import { METRIC } from '../../lambdas/shared/contract';
 import { bridgeMetric } from './alarms';
 import type { Archive } from './archive';
 import type { BridgeFunction } from './bridge-function';
-import type { EventRouting } from './event-routing';
+import type { Consumer, EventRouting } from './event-routing';
 import type { IngestApi } from './ingest-api';
 import type { Spillover } from './spillover';
 
@@ -20,6 +20,16 @@ export interface DashboardProps {
 
 const WIDE = { width: 12, height: 6 } as const;
 
+function eventsMetric(metricName: string, label: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Events',
+    metricName,
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.minutes(5),
+    label,
+  });
+}
+
 /**
  * One CloudWatch dashboard for the whole pipeline: what Braze sent and what became of it, the API
  * and functions, the bus, the archive and every queue (DLQs of consumers added later included).
@@ -27,15 +37,26 @@ const WIDE = { width: 12, height: 6 } as const;
 export class Dashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   private readonly deadLetterWidget: cloudwatch.GraphWidget;
+  private readonly consumerWidget: cloudwatch.GraphWidget;
+  private readonly routing: EventRouting;
 
   constructor(scope: Construct, id: string, props: DashboardProps) {
     super(scope, id);
     const { ingest, receiver, routing, archive, spillover } = props;
+    this.routing = routing;
     const sum = (name: (typeof METRIC)[keyof typeof METRIC], label: string) => bridgeMetric(name, { label });
 
     this.deadLetterWidget = new cloudwatch.GraphWidget({
       title: 'Dead-letter queues: messages (must be 0)',
       left: [],
+      ...WIDE,
+    });
+
+    // Every rule of the account as a baseline (a graph needs a metric), then one line per consumer.
+    this.consumerWidget = new cloudwatch.GraphWidget({
+      title: 'Rules: deliveries (left) and failed deliveries (right)',
+      left: [eventsMetric('Invocations', 'all rules (account)')],
+      right: [eventsMetric('FailedInvocations', 'all rules failed (account)')],
       ...WIDE,
     });
 
@@ -158,6 +179,17 @@ export class Dashboard extends Construct {
         ...WIDE,
       }),
       this.deadLetterWidget,
+    );
+    this.dashboard.addWidgets(this.consumerWidget);
+  }
+
+  /** Charts a consumer's rule: deliveries and failed deliveries. */
+  addConsumer(consumer: Consumer): void {
+    this.consumerWidget.addLeftMetric(
+      this.routing.ruleMetric(consumer.rule, 'Invocations', { label: `${consumer.id}` }),
+    );
+    this.consumerWidget.addRightMetric(
+      this.routing.ruleMetric(consumer.rule, 'FailedInvocations', { label: `${consumer.id} failed` }),
     );
   }
 

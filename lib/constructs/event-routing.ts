@@ -53,10 +53,10 @@ export interface EventRoutingProps {
   /** `source` of the events the receiver publishes; every rule matches on it. */
   readonly eventSource: string;
   /**
-   * Called for every DLQ this construct creates, so the stack can alarm on it and show it on the
+   * Called for every consumer added, so the stack can alarm on its DLQ and chart its rule on the
    * dashboard.
    */
-  readonly onDeadLetterQueue?: (queue: sqs.IQueue, owner: string) => void;
+  readonly onConsumer?: (consumer: Consumer) => void;
 }
 
 /** EventBridge accepts at most this many retries per target. */
@@ -162,18 +162,18 @@ export class TargetWithDeadLetterQueue implements events.IRuleTarget {
 /**
  * The custom event bus every Braze event lands on, exported for other stacks, and the way to
  * attach consumers: `addConsumer(id, { eventTypes, target })` makes a rule with a retry policy, a
- * DLQ of its own and (through `onDeadLetterQueue`) an alarm on that DLQ.
+ * DLQ of its own and (through `onConsumer`) an alarm on that DLQ.
  */
 export class EventRouting extends Construct {
   public readonly bus: events.EventBus;
   public readonly eventSource: string;
   private readonly consumerList: Consumer[] = [];
-  private readonly onDeadLetterQueue: ((queue: sqs.IQueue, owner: string) => void) | undefined;
+  private readonly onConsumer: ((consumer: Consumer) => void) | undefined;
 
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
     this.eventSource = props.eventSource;
-    this.onDeadLetterQueue = props.onDeadLetterQueue;
+    this.onConsumer = props.onConsumer;
 
     this.bus = new events.EventBus(this, 'Bus', {
       description: `Braze Currents events, one per Braze event; source ${props.eventSource}`,
@@ -228,7 +228,7 @@ export class EventRouting extends Construct {
 
     const consumer: Consumer = { id, rule, deadLetterQueue: dlq };
     this.consumerList.push(consumer);
-    this.onDeadLetterQueue?.(dlq, `consumer ${id}`);
+    this.onConsumer?.(consumer);
     return consumer;
   }
 

@@ -141,6 +141,18 @@ describe('consumers on the bus', () => {
     expect(JSON.stringify(dashboard)).toContain(emailDlq);
   });
 
+  it("charts every consumer rule's deliveries and failures on the dashboard", () => {
+    const { stack, template } = synthesized;
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard);
+
+    for (const consumer of stack.routing.consumers) {
+      const ruleId = stack.getLogicalId(consumer.rule.node.defaultChild as never);
+      expect(body).toContain(ruleId);
+      expect(body).toContain(`${consumer.id} failed`);
+    }
+  });
+
   it('lets EventBridge deliver to the queue and invoke the function', () => {
     const { template } = synthesized;
 
