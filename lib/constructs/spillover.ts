@@ -9,6 +9,7 @@ import { BridgeFunction } from './bridge-function';
 /** A spillover message that fails this many redrives goes to the spillover DLQ. */
 export const REDRIVE_MAX_RECEIVES = 5;
 export const REDRIVE_TIMEOUT = Duration.seconds(60);
+export const REDRIVE_MAX_CONCURRENCY = 5;
 
 export interface SpilloverProps {
   /** Environment of the redrive function (bus, source, bucket). */
@@ -62,6 +63,9 @@ export class Spillover extends Construct {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(5),
         reportBatchItemFailures: true,
+        // Spillover happens when EventBridge throttles: a few redrives at a time drain the queue
+        // without adding to the load that caused it.
+        maxConcurrency: REDRIVE_MAX_CONCURRENCY,
       }),
     );
   }

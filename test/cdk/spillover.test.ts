@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/shared/contract';
-import { REDRIVE_MAX_RECEIVES } from '../../lib/constructs/spillover';
+import { REDRIVE_MAX_CONCURRENCY, REDRIVE_MAX_RECEIVES } from '../../lib/constructs/spillover';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the spillover queue and its redrive', () => {
@@ -46,12 +46,13 @@ describe('the spillover queue and its redrive', () => {
     }
   });
 
-  it('drains the queue with the redrive function, reporting partial batch failures', () => {
+  it('drains the queue with a few redrives at a time, reporting partial batch failures', () => {
     synthesized.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
       FunctionName: { Ref: Match.stringLikeRegexp('^SpilloverRedriveFunction') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: REDRIVE_MAX_CONCURRENCY },
     });
   });
 
