@@ -169,6 +169,13 @@ export class EventBridgeStandIn {
     await this.server.stop();
     await this.settle();
     await Promise.all([...this.firehoseStreams.values()].map((stream) => stream.stop()));
+    for (const [logicalId, stream] of this.firehoseStreams) {
+      if (stream.pendingRecords > 0) {
+        this.warnings.push(
+          `Delivery stream ${logicalId}: ${stream.pendingRecords} records not written (S3 unreachable at stop)`,
+        );
+      }
+    }
     await Promise.all([closeStream(this.busLog), closeStream(this.deliveryLog)]);
     this.busLog = undefined;
     this.deliveryLog = undefined;

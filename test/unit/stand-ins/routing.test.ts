@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  ListEventBusesCommand,
+  ListRulesCommand,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -266,6 +272,28 @@ describe('routing the rules of a template through the stand-ins', () => {
     expect((await archivedObjects('events/')).map(({ text }) => text)).toEqual([
       `${JSON.stringify({ event_type: 'users.behaviors.Purchase', id: 'late' })}\n`,
     ]);
+  });
+
+  it('lists the buses and the rules of a bus as the template defines them', async () => {
+    const buses = await eventBridge.send(new ListEventBusesCommand({}));
+    const rules = await eventBridge.send(new ListRulesCommand({ EventBusName: 'test-bus' }));
+
+    expect(buses.EventBuses?.map((bus) => bus.Name).sort()).toEqual(['default', 'test-bus']);
+    expect(rules.Rules?.map((rule) => rule.Name)).toEqual(['ArchiveRule', 'EmailRule', 'PurchaseRule']);
+    expect(JSON.parse(rules.Rules?.[1]?.EventPattern ?? '{}')).toEqual({
+      'detail-type': [{ prefix: 'users.messages.email.' }],
+    });
+  });
+
+  it('warns at stop about archive records S3 never took', async () => {
+    standIns.proxies.s3?.fail('unavailable');
+    await eventBridge.send(
+      new PutEventsCommand({ Entries: [entry('a.b', { event_type: 'a.b', id: 'stuck' })] }),
+    );
+
+    await standIns.eventBridge?.stop();
+
+    expect(standIns.eventBridge?.warnings).toEqual([expect.stringMatching(/Stream: 1 records not written/)]);
   });
 
   it('lets a test wait for events with waitFor and observe them with onEvent', async () => {
