@@ -141,10 +141,15 @@ function toRoute(
     context.warnings.push(`Rule ${ruleName}: no EventPattern (scheduled rules are not run locally); skipped`);
     return undefined;
   }
-  const eventPattern =
-    typeof properties.EventPattern === 'string'
-      ? JSON.parse(properties.EventPattern)
-      : properties.EventPattern;
+  let eventPattern: unknown = properties.EventPattern;
+  if (typeof eventPattern === 'string') {
+    try {
+      eventPattern = JSON.parse(eventPattern);
+    } catch {
+      context.warnings.push(`Rule ${ruleName}: EventPattern is not JSON; skipped`);
+      return undefined;
+    }
+  }
   const targets = Array.isArray(properties.Targets) ? (properties.Targets as Record<string, unknown>[]) : [];
   return {
     ruleLogicalId: logicalId,

@@ -43,16 +43,20 @@ describe('loadRoutes', () => {
     ]);
   });
 
-  it('marks disabled rules, and skips scheduled rules with a warning', () => {
+  it('marks disabled rules, and skips scheduled rules and unreadable patterns with a warning', () => {
     const routes = loadRoutes({
       Resources: {
         Off: rule({ State: 'DISABLED', EventPattern: { source: ['x'] } }),
         Cron: rule({ ScheduleExpression: 'rate(1 hour)' }),
+        Broken: rule({ EventPattern: '{"source":' }),
       },
     });
 
     expect(routes.rules.map((route) => [route.ruleName, route.enabled])).toEqual([['Off', false]]);
-    expect(routes.warnings).toEqual([expect.stringContaining('Rule Cron')]);
+    expect(routes.warnings).toEqual([
+      expect.stringContaining('Rule Cron'),
+      expect.stringContaining('Rule Broken: EventPattern is not JSON'),
+    ]);
   });
 
   it('classifies targets by the type of the resource their Arn refers to', () => {
