@@ -223,7 +223,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     };
     delete handlerEnv[ENV.tokenSecretId];
     delete handlerEnv.NODE_OPTIONS;
-    if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    if (!hasOwnCredentials()) {
       Object.assign(handlerEnv, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
     }
     env.set(handlerEnv);
@@ -341,9 +341,14 @@ function synthesizeTemplate(dataDir: string, options: StartLocalOptions): CloudF
   }
 }
 
+/** Whether the user has AWS credentials of their own configured (for real endpoints). */
+function hasOwnCredentials(): boolean {
+  return Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+}
+
 function credentialsFor(externalEndpoint: string | undefined): { credentials?: typeof LOCAL_CREDENTIALS } {
-  // Against a stand-in any signature is accepted; elsewhere the default credential chain applies.
-  return externalEndpoint ? {} : { credentials: LOCAL_CREDENTIALS };
+  // Stand-ins accept any signature; another endpoint gets the user's credential chain, if any.
+  return externalEndpoint && hasOwnCredentials() ? {} : { credentials: LOCAL_CREDENTIALS };
 }
 
 /** Against another SQS endpoint: creates the template's queues, dead-letter queues first. */
