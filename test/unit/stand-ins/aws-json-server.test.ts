@@ -1,3 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsJsonServer, AwsServiceError } from '../../../local/stand-ins/aws-json-server';
 
@@ -78,5 +82,47 @@ describe('AwsJsonServer (the AWS JSON protocol side of the stand-ins)', () => {
     expect(await errorType(noTarget)).toBe('UnknownOperationException');
     expect(await errorType(notJson)).toBe('SerializationException');
     expect(seen).toEqual([]);
+  });
+});
+
+describe('the wire format SDK v3 uses for the services the stand-ins speak', () => {
+  /** Points a real client at a bare server and reports how its first request looked. */
+  async function firstRequestOf(send: (endpoint: string) => Promise<unknown>) {
+    let seen: { target?: string; contentType?: string } = {};
+    const server = createServer((request, response) => {
+      seen = {
+        target: String(request.headers['x-amz-target']),
+        contentType: String(request.headers['content-type']),
+      };
+      response.writeHead(500).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await send(`http://127.0.0.1:${port}`).catch(() => undefined);
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    return seen;
+  }
+
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+  it('EventBridge: AWS JSON 1.1 with X-Amz-Target AWSEvents.<Operation>', async () => {
+    const seen = await firstRequestOf((endpoint) =>
+      new EventBridgeClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 }).send(
+        new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }),
+      ),
+    );
+
+    expect(seen).toEqual({ target: 'AWSEvents.PutEvents', contentType: 'application/x-amz-json-1.1' });
+  });
+
+  it('SQS: AWS JSON 1.0 with X-Amz-Target AmazonSQS.<Operation>', async () => {
+    const seen = await firstRequestOf((endpoint) =>
+      new SQSClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 }).send(
+        new SendMessageCommand({ QueueUrl: `${endpoint}/000000000000/q`, MessageBody: 'm' }),
+      ),
+    );
+
+    expect(seen).toEqual({ target: 'AmazonSQS.SendMessage', contentType: 'application/x-amz-json-1.0' });
   });
 });
