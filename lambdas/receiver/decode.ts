@@ -40,7 +40,12 @@ export function decodeBody(request: RawBody, limits: DecodeLimits): DecodeResult
   const gzipped = encoding === 'gzip' || encoding === 'x-gzip';
   if (!request.isBase64Encoded && !gzipped) {
     // The common case: API Gateway passed text; no copy, no decode.
-    if (body.length > limits.maxBodyBytes || Buffer.byteLength(body) > limits.maxBodyBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: count the bytes only when the cap could be near.
+    const surelyUnder = body.length * 3 <= limits.maxBodyBytes;
+    if (
+      !surelyUnder &&
+      (body.length > limits.maxBodyBytes || Buffer.byteLength(body) > limits.maxBodyBytes)
+    ) {
       return tooLarge(limits.maxBodyBytes);
     }
     return { ok: true, text: body };
