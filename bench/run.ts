@@ -10,6 +10,7 @@
  * Prints the figures and whether each goal is met; exits 0 either way (timing is not a test).
  */
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -237,6 +238,12 @@ async function main(): Promise<void> {
   const verdict = (met: boolean) => (met ? 'goal met' : 'goal NOT met');
   console.log(
     `receiver benchmark: ${BATCH_SIZE}-event batches of EventFactory events (${Buffer.byteLength(body)} bytes)`,
+  );
+  const load = loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+  console.log(
+    `machine: ${cpus().length} cores, load average ${load} (other processes inflate the wall figure most)`,
   );
   console.log(
     `(a) CPU per batch: handler ${(handlerMicros / 1000).toFixed(3)} ms vs floor ${(floorMicros / 1000).toFixed(3)} ms ` +
