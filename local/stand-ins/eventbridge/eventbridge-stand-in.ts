@@ -68,6 +68,8 @@ export interface EventBridgeStandInOptions {
   firehoseFlushIntervalMs?: number;
   /** Seed of the fault-injection random generator. */
   seed?: number;
+  /** How long a failing SQS target is retried before the target's dead-letter queue; default 30 s. */
+  targetRetryWindowMs?: number;
 }
 
 export interface Delivery {
@@ -127,6 +129,7 @@ export class EventBridgeStandIn {
   private readonly listeners = new Set<(event: EventBridgeEvent) => void>();
   private readonly pendingDeliveries = new Set<Promise<void>>();
   private readonly maxKept: number;
+  private stopping = false;
   private busLog: WriteStream | undefined;
   private deliveryLog: WriteStream | undefined;
 
@@ -166,6 +169,7 @@ export class EventBridgeStandIn {
 
   /** Stops answering, then delivers what is buffered (Firehose) or in flight (SQS targets). */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.server.stop();
     await this.settle();
     await Promise.all([...this.firehoseStreams.values()].map((stream) => stream.stop()));
@@ -345,22 +349,66 @@ export class EventBridgeStandIn {
       return;
     }
     if (target.kind === 'sqs' && target.queueName && this.options.queueSink) {
-      const sending = this.options.queueSink
-        .sendMessage(target.queueName, input)
-        .catch((error: unknown) =>
-          this.recordDelivery(
-            route,
-            target,
-            event,
-            input,
-            error instanceof Error ? error.message : String(error),
-          ),
-        )
-        .finally(() => this.pendingDeliveries.delete(sending));
+      const sending = this.sendToQueue(
+        route,
+        target,
+        event,
+        input,
+        target.queueName,
+        this.options.queueSink,
+      ).finally(() => this.pendingDeliveries.delete(sending));
       this.pendingDeliveries.add(sending);
       return;
     }
     this.recordDelivery(route, target, event, input);
+  }
+
+  /**
+   * EventBridge retries a failing target for up to 24 hours and then uses the target's dead-letter
+   * queue; locally the retry window is short (`targetRetryWindowMs`) and ends at stop.
+   */
+  private async sendToQueue(
+    route: Route,
+    target: RouteTarget,
+    event: EventBridgeEvent,
+    input: string,
+    queueName: string,
+    sink: QueueSink,
+  ): Promise<void> {
+    const giveUpAt = Date.now() + (this.options.targetRetryWindowMs ?? 30_000);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await sink.sendMessage(queueName, input);
+        return;
+      } catch (error) {
+        if (this.stopping || Date.now() >= giveUpAt) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await this.deadLetter(route, target, event, input, sink, reason);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async deadLetter(
+    route: Route,
+    target: RouteTarget,
+    event: EventBridgeEvent,
+    input: string,
+    sink: QueueSink,
+    reason: string,
+  ): Promise<void> {
+    let outcome = 'no dead-letter queue';
+    if (target.deadLetterQueueName) {
+      try {
+        await sink.sendMessage(target.deadLetterQueueName, input);
+        outcome = `sent to dead-letter queue ${target.deadLetterQueueName}`;
+      } catch (error) {
+        outcome = `dead-letter queue failed too: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    this.recordDelivery(route, target, event, input, `${reason} (${outcome})`);
   }
 
   private recordDelivery(

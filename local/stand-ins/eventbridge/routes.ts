@@ -45,6 +45,8 @@ export interface RouteTarget {
   inputTransformer?: InputTransformer;
   /** For `sqs`: the stand-in queue's name (the queue's logical id). */
   queueName?: string;
+  /** The target's `DeadLetterConfig` queue, by its stand-in name. */
+  deadLetterQueueName?: string;
   firehose?: FirehoseDestination;
 }
 
@@ -171,6 +173,11 @@ function ruleBusName(value: unknown, context: Context): string {
 function toTarget(target: Record<string, unknown>, context: Context): RouteTarget {
   const logicalId = referencedLogicalId(target.Arn);
   const resourceType = logicalId ? context.resources[logicalId]?.Type : undefined;
+  const deadLetterLogicalId = referencedLogicalId(
+    (target.DeadLetterConfig as { Arn?: unknown } | undefined)?.Arn,
+  );
+  const deadLetterIsQueue =
+    deadLetterLogicalId !== undefined && context.resources[deadLetterLogicalId]?.Type === 'AWS::SQS::Queue';
   const base: RouteTarget = {
     id: typeof target.Id === 'string' ? target.Id : String(logicalId ?? 'target'),
     kind: 'other',
@@ -179,6 +186,7 @@ function toTarget(target: Record<string, unknown>, context: Context): RouteTarge
     ...(typeof target.InputPath === 'string' ? { inputPath: target.InputPath } : {}),
     ...(typeof target.Input === 'string' ? { input: target.Input } : {}),
     ...(isInputTransformer(target.InputTransformer) ? { inputTransformer: target.InputTransformer } : {}),
+    ...(deadLetterIsQueue ? { deadLetterQueueName: localQueueName(deadLetterLogicalId) } : {}),
   };
   if (resourceType === 'AWS::SQS::Queue' && logicalId)
     return { ...base, kind: 'sqs', queueName: localQueueName(logicalId) };

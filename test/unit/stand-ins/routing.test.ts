@@ -10,10 +10,13 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CloudFormationTemplate,
+  EventBridgeStandIn,
   LOCAL_CREDENTIALS,
+  loadRoutes,
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   type StandIns,
   startStandIns,
@@ -52,6 +55,7 @@ const template: CloudFormationTemplate = {
       },
     },
     EmailQueue: { Type: 'AWS::SQS::Queue', Properties: {} },
+    EmailDlq: { Type: 'AWS::SQS::Queue', Properties: {} },
     Consumer: { Type: 'AWS::Lambda::Function', Properties: {} },
     ArchiveRule: {
       Type: 'AWS::Events::Rule',
@@ -68,7 +72,14 @@ const template: CloudFormationTemplate = {
         Name: 'EmailRule',
         EventBusName: { Ref: 'Bus' },
         EventPattern: { 'detail-type': [{ prefix: 'users.messages.email.' }] },
-        Targets: [{ Id: 'Target0', Arn: { 'Fn::GetAtt': ['EmailQueue', 'Arn'] }, InputPath: '$.detail' }],
+        Targets: [
+          {
+            Id: 'Target0',
+            Arn: { 'Fn::GetAtt': ['EmailQueue', 'Arn'] },
+            InputPath: '$.detail',
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EmailDlq', 'Arn'] } },
+          },
+        ],
       },
     },
     PurchaseRule: {
@@ -117,7 +128,11 @@ describe('routing the rules of a template through the stand-ins', () => {
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'routing-'));
-    standIns = await startStandIns({ dataDir, template, eventBridge: { recordBusEvents: true } });
+    standIns = await startStandIns({
+      dataDir,
+      template,
+      eventBridge: { recordBusEvents: true },
+    });
     eventBridge = new EventBridgeClient({
       region: 'us-east-1',
       endpoint: standIns.endpoints.eventBridge,
@@ -206,6 +221,39 @@ describe('routing the rules of a template through the stand-ins', () => {
 
     expect(standIns.sqs?.peekBodies('EmailQueue')).toEqual([JSON.stringify(email)]);
     expect(standIns.queueUrls.EmailQueue).toMatch(/\/000000000000\/EmailQueue$/);
+  });
+
+  it('retries an SQS target while SQS refuses sends, and delivers once it accepts them', async () => {
+    const email = { event_type: 'users.messages.email.Send', id: 'e-retry' };
+    const sqsStandIn = standIns.sqs;
+    if (!sqsStandIn) throw new Error('the SQS stand-in must run');
+    sqsStandIn.failSends = true;
+
+    await eventBridge.send(new PutEventsCommand({ Entries: [entry(email.event_type, email)] }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    sqsStandIn.failSends = false;
+    await standIns.settle();
+
+    expect(sqsStandIn.peekBodies('EmailQueue')).toEqual([JSON.stringify(email)]);
+    expect(standIns.eventBridge?.stats.deliveriesFailedByRule).toEqual({});
+  });
+
+  it("gives up on a failing SQS target at stop and sends the input to the target's dead-letter queue", async () => {
+    const email = { event_type: 'users.messages.email.Send', id: 'e-dlq' };
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: standIns.endpoints.sqs,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: standIns.queueUrls.EmailQueue }));
+    sqs.destroy();
+
+    await eventBridge.send(new PutEventsCommand({ Entries: [entry(email.event_type, email)] }));
+    await standIns.stop();
+
+    expect(standIns.sqs?.peekBodies('EmailDlq')).toEqual([JSON.stringify(email)]);
+    expect(standIns.eventBridge?.stats.deliveriesFailedByRule).toEqual({ EmailRule: 1 });
+    expect(standIns.eventBridge?.deliveries[0]?.error).toMatch(/sent to dead-letter queue EmailDlq/);
   });
 
   it('records deliveries to Lambda targets with the input transformer applied, in memory and as NDJSON', async () => {
@@ -304,5 +352,44 @@ describe('routing the rules of a template through the stand-ins', () => {
     await standIns.eventBridge?.waitFor(() => seen.length === 1, 5_000, 'one event');
 
     expect(seen).toEqual(['a.b']);
+  });
+});
+
+describe('SQS target retries (EventBridge stand-in with a queue sink of its own)', () => {
+  it("stops retrying after targetRetryWindowMs and sends to the target's dead-letter queue", async () => {
+    const attempts: string[] = [];
+    const deadLettered: string[] = [];
+    const queueSink = {
+      async sendMessage(queueName: string, body: string) {
+        attempts.push(queueName);
+        if (queueName === 'EmailQueue') throw new Error('queue unavailable');
+        deadLettered.push(body);
+      },
+    };
+    const standIn = new EventBridgeStandIn({
+      routes: loadRoutes(template),
+      queueSink,
+      targetRetryWindowMs: 250,
+    });
+    const { url } = await standIn.start();
+    const client = new EventBridgeClient({
+      region: 'us-east-1',
+      endpoint: url,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      await client.send(
+        new PutEventsCommand({ Entries: [entry('users.messages.email.Click', { id: 'e-window' })] }),
+      );
+      await standIn.settle();
+
+      expect(attempts.filter((name) => name === 'EmailQueue').length).toBeGreaterThan(1);
+      expect(attempts.at(-1)).toBe('EmailDlq');
+      expect(deadLettered).toEqual(['{"id":"e-window"}']);
+      expect(standIn.stats.deliveriesFailedByRule).toEqual({ EmailRule: 1 });
+    } finally {
+      client.destroy();
+      await standIn.stop();
+    }
   });
 });
