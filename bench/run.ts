@@ -17,6 +17,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { buildReceiverDeps, createReceiverHandler } from '../lambdas/receiver/handler';
+import { eventBridgeClientConfig } from '../lambdas/shared/aws';
 import { loadReceiverConfig } from '../lambdas/shared/config';
 import type { PutEventsPort } from '../lambdas/shared/publisher';
 import { createTelemetry } from '../lambdas/shared/telemetry';
@@ -86,8 +87,8 @@ function clients(eventBridgeEndpoint?: string) {
   const base = { region: 'us-east-1', credentials };
   return {
     eventBridge: new EventBridgeClient({
+      ...eventBridgeClientConfig(),
       ...base,
-      maxAttempts: 1,
       ...(eventBridgeEndpoint ? { endpoint: eventBridgeEndpoint } : {}),
     }),
     s3: new S3Client(base),

@@ -3,7 +3,11 @@
  * pure code uses. The clients honour the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, which is
  * how local mode points them at its stand-ins.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  type EventBridgeClientConfig,
+  PutEventsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -20,6 +24,20 @@ export function s3ClientConfig(env: NodeJS.ProcessEnv = process.env): S3ClientCo
   return overridden ? { forcePathStyle: true } : {};
 }
 
+/** A PutEvents call normally answers in tens of milliseconds; one that hangs is abandoned after this. */
+export const PUT_EVENTS_REQUEST_TIMEOUT_MS = 3_000;
+
+export function eventBridgeClientConfig(): EventBridgeClientConfig {
+  return {
+    // The publisher retries failed entries itself, within its time budget; SDK retries on top
+    // would multiply the attempts and overrun that budget.
+    maxAttempts: 1,
+    // Reuses the resolved middleware stack across calls (only for calls without per-call options).
+    cacheMiddleware: true,
+    requestHandler: { requestTimeout: PUT_EVENTS_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+  };
+}
+
 export interface AwsClients {
   eventBridge: EventBridgeClient;
   s3: S3Client;
@@ -29,9 +47,7 @@ export interface AwsClients {
 
 export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
   return {
-    // The publisher retries failed entries itself, within its time budget; SDK retries on top
-    // would multiply the attempts and overrun that budget.
-    eventBridge: new EventBridgeClient({ maxAttempts: 1 }),
+    eventBridge: new EventBridgeClient(eventBridgeClientConfig()),
     s3: new S3Client(s3ClientConfig(env)),
     sqs: new SQSClient({}),
     secretsManager: new SecretsManagerClient({}),
@@ -40,11 +56,16 @@ export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClien
 
 export function eventBridgePort(client: EventBridgeClient, eventBusName: string): PutEventsPort {
   return {
-    async putEvents(entries, signal) {
+    async putEvents(entries, budgetMs) {
       const command = new PutEventsCommand({
         Entries: entries.map((entry) => ({ ...entry, EventBusName: eventBusName })),
       });
-      const response = await client.send(command, signal ? { abortSignal: signal } : {});
+      // Only a budget shorter than the client's own timeout needs a per-call signal (which would
+      // bypass the cached middleware stack).
+      const tighter = budgetMs !== undefined && budgetMs > 0 && budgetMs < PUT_EVENTS_REQUEST_TIMEOUT_MS;
+      const response = tighter
+        ? await client.send(command, { abortSignal: AbortSignal.timeout(budgetMs) })
+        : await client.send(command);
       return response.Entries ?? [];
     },
   };
