@@ -710,6 +710,12 @@ describe('observability', () => {
       [METRIC.eventsPublished]: 5,
     });
     expect(output.metricValues(METRIC.eventLag)).toEqual([30]);
+    for (const blob of output.emf()) {
+      expect(blob).toMatchObject({
+        service: 'currents-bridge',
+        _aws: { CloudWatchMetrics: [{ Namespace: 'CurrentsBridge', Dimensions: [['service']] }] },
+      });
+    }
     const accepted = output.logs().find((line) => line.message === 'batch accepted');
     expect(accepted).toMatchObject({
       batchId: 'batch-1',

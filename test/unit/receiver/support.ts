@@ -120,6 +120,8 @@ export interface CapturedOutput {
   metrics: () => Record<string, number>;
   /** Metric name → every value, in order. */
   metricValues: (name: string) => number[];
+  /** The raw EMF blobs. */
+  emf: () => Record<string, unknown>[];
 }
 
 /** Captures Powertools' output (it writes through its own Console onto process.stdout/stderr). */
@@ -139,6 +141,7 @@ export function captureOutput(): CapturedOutput {
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   const emf = () => lines().filter((line) => typeof line._aws === 'object');
   return {
+    emf,
     text: () => chunks.join(''),
     logs: () => lines().filter((line) => typeof line._aws !== 'object'),
     metrics: () => {
