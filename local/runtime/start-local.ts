@@ -17,6 +17,7 @@ import { buildApp } from '../../lib/app';
 import type { CurrentsBridgeStack } from '../../lib/currents-bridge-stack';
 import { type HttpApiHandler, type ReceiverServer, startReceiverServer } from '../server';
 import { type CloudFormationTemplate, LOCAL_CREDENTIALS, type StandIns, startStandIns } from '../stand-ins';
+import { lambdaEnvironments } from './environments';
 import { lambdaContext } from './lambda-context';
 import { MetricsTap } from './metrics-tap';
 import { type RedriveLoop, startRedriveLoop } from './redrive-loop';
@@ -229,16 +230,24 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     env.set(handlerEnv);
     tap.install();
 
-    const instance = ++instances;
-    const receiver = (await import(
-      /* @vite-ignore */ `../../lambdas/receiver/index?local=${instance}`
-    )) as ReceiverModule;
-    const redriveModule = (await import(
-      /* @vite-ignore */ `../../lambdas/redrive/index?local=${instance}`
-    )) as RedriveModule;
+    // Every environment (receiver or redrive) is a module instance of its own: see environments.ts.
+    // The environment is set again before each load, as each Lambda environment starts with its own.
+    const loadReceiver = async () => {
+      env.set(handlerEnv);
+      const module = await import(/* @vite-ignore */ `../../lambdas/receiver/index?local=${++instances}`);
+      return (module as ReceiverModule).handler;
+    };
+    const loadRedrive = async () => {
+      env.set(handlerEnv);
+      const module = await import(/* @vite-ignore */ `../../lambdas/redrive/index?local=${++instances}`);
+      return (module as RedriveModule).handler;
+    };
+    // One receiver loaded up front, so a bad configuration fails at start rather than on a request.
+    const receivers = lambdaEnvironments(loadReceiver, [await loadReceiver()]);
+    const redriveHandler = await loadRedrive();
 
     server = await startReceiverServer({
-      handler: receiver.handler,
+      handler: (event, context) => receivers.invoke(event, context),
       port,
       host: options.host ?? '127.0.0.1',
       functionTimeoutMs: functions.receiver.timeoutSeconds * 1000,
@@ -252,7 +261,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
       queueUrl: spilloverQueueUrl,
       queueArn: `arn:aws:sqs:${region}:000000000000:${queueName(functions.redrive.queueLogicalId)}`,
       region,
-      handler: redriveModule.handler,
+      handler: redriveHandler,
       batchSize: functions.redrive.batchSize,
       waitTimeSeconds: options.redriveWaitSeconds ?? 20,
       context: () =>

@@ -2,81 +2,64 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { factoryEvents, simulate } from '../../local/simulator';
 import { FaultProxy, LOCAL_CREDENTIALS, S3StandIn, SqsStandIn } from '../../local/stand-ins';
 import { busIdCounts, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
-describe('AWS_ENDPOINT_URL_S3 and _SQS already set: local mode uses those endpoints', () => {
-  let dir: string;
-  let s3: S3StandIn;
-  let sqs: SqsStandIn;
-  let s3Proxy: FaultProxy;
-  let test: TestPipeline;
-  let s3Endpoint = '';
-  let sqsEndpoint = '';
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'currents-external-'));
-    s3 = new S3StandIn({ dataDir: path.join(dir, 'external'), buckets: [] });
-    sqs = new SqsStandIn({});
-    s3Proxy = new FaultProxy((await s3.start()).url);
-    sqsEndpoint = (await sqs.start()).url;
-    s3Endpoint = (await s3Proxy.start()).url;
+describe('AWS_ENDPOINT_URL_S3 and _SQS already set', () => {
+  it('uses those endpoints: queues and bucket created there, the archive written there through an outage', async () => {
+    // Prepare
+    const dir = await mkdtemp(path.join(tmpdir(), 'currents-external-'));
+    const s3 = new S3StandIn({ dataDir: dir, buckets: [] });
+    const sqs = new SqsStandIn({});
+    const s3Proxy = new FaultProxy((await s3.start()).url);
+    const sqsEndpoint = (await sqs.start()).url;
+    const s3Endpoint = (await s3Proxy.start()).url;
     vi.stubEnv('AWS_ENDPOINT_URL_S3', s3Endpoint);
     vi.stubEnv('AWS_ENDPOINT_URL_SQS', sqsEndpoint);
-    test = await startTestPipeline();
-  });
-
-  afterAll(async () => {
-    await test?.close();
-    await s3Proxy?.stop();
-    await s3?.stop();
-    await sqs?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('starts no stand-in of its own for those services and creates the queues and bucket there', () => {
-    // Assess
-    expect(test.pipeline.standIns.s3).toBeUndefined();
-    expect(test.pipeline.standIns.sqs).toBeUndefined();
-    expect(test.pipeline.endpoints.s3).toBe(s3Endpoint);
-    expect(test.pipeline.endpoints.sqs).toBe(sqsEndpoint);
-    expect(test.pipeline.names.spilloverQueueUrl.startsWith(sqsEndpoint)).toBe(true);
-    expect(sqs.queueNames()).toEqual(
-      expect.arrayContaining([test.pipeline.names.spilloverQueueUrl.split('/').pop()]),
-    );
-  });
-
-  it('archives into the given S3 through an outage of it, and publishes every event', async () => {
-    // Prepare
-    const events = factoryEvents({ count: 300, seed: 31 });
-    s3Proxy.fail('unavailable');
-
-    // Act
-    const report = await simulate({ url: test.pipeline.url, token: test.pipeline.token, events });
-    await until(() => s3Proxy.stats.faulted > 0, 'the local Firehose to hit the S3 outage');
-    s3Proxy.heal();
-    await test.pipeline.settle();
     const direct = new S3Client({
       region: 'us-east-1',
       endpoint: s3.url,
       forcePathStyle: true,
       credentials: LOCAL_CREDENTIALS,
     });
-    let archived: string[] = [];
-    await until(async () => {
-      archived = (await readArchive(direct, test.pipeline.names.archiveBucket)).map(
-        ({ line }) => JSON.parse(line).id,
-      );
-      return archived.length >= events.length;
-    }, 'the archive in the external S3');
-    direct.destroy();
+    const events = factoryEvents({ count: 300, seed: 31 });
+    let test: TestPipeline | undefined;
+    try {
+      test = await startTestPipeline();
+      const pipeline = test.pipeline;
 
-    // Assess
-    expect(report).toMatchObject({ acknowledged: 300, dropped: 0 });
-    expect(events.every((e) => busIdCounts(test.pipeline).has(e.id))).toBe(true);
-    expect(new Set(archived)).toEqual(new Set(events.map((e) => e.id)));
-    expect(s3Proxy.stats.faulted).toBeGreaterThan(0);
+      // Act
+      s3Proxy.fail('unavailable');
+      const report = await simulate({ url: pipeline.url, token: pipeline.token, events });
+      await until(() => s3Proxy.stats.faulted > 0, 'the local Firehose to hit the S3 outage');
+      s3Proxy.heal();
+      await pipeline.settle();
+      let archived: string[] = [];
+      await until(async () => {
+        archived = (await readArchive(direct, pipeline.names.archiveBucket)).map(
+          ({ line }) => JSON.parse(line).id,
+        );
+        return archived.length >= events.length;
+      }, 'the archive in the external S3');
+
+      // Assess
+      expect(pipeline.standIns.s3).toBeUndefined();
+      expect(pipeline.standIns.sqs).toBeUndefined();
+      expect(pipeline.endpoints).toMatchObject({ s3: s3Endpoint, sqs: sqsEndpoint });
+      expect(pipeline.names.spilloverQueueUrl.startsWith(sqsEndpoint)).toBe(true);
+      expect(sqs.queueNames()).toContain(pipeline.names.spilloverQueueUrl.split('/').pop());
+      expect(report).toMatchObject({ acknowledged: 300, dropped: 0 });
+      expect(events.every((e) => busIdCounts(pipeline).has(e.id))).toBe(true);
+      expect(new Set(archived)).toEqual(new Set(events.map((e) => e.id)));
+    } finally {
+      direct.destroy();
+      await test?.close();
+      await s3Proxy.stop();
+      await s3.stop();
+      await sqs.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

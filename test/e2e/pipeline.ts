@@ -66,6 +66,14 @@ export function busEvents(pipeline: LocalPipeline) {
   return eventBridge.events;
 }
 
+/** Whether the pipeline's spillover queue holds no message (visible, in flight or delayed). */
+export function spilloverEmpty(test: TestPipeline): boolean {
+  const sqs = test.pipeline.standIns.sqs;
+  if (!sqs) throw new Error('the SQS stand-in is not running');
+  const counts = sqs.counts(test.pipeline.names.spilloverQueueUrl.split('/').pop() ?? '');
+  return counts.visible + counts.inFlight + counts.delayed === 0;
+}
+
 /** Ids of the Braze events on the bus, with how often each arrived. */
 export function busIdCounts(pipeline: LocalPipeline): Map<string, number> {
   const counts = new Map<string, number>();
