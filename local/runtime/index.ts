@@ -1,3 +1,4 @@
+export { type Handler, type LambdaEnvironments, lambdaEnvironments } from './environments';
 export { type LambdaContextOptions, lambdaContext } from './lambda-context';
 export { MetricsTap, parseEmf } from './metrics-tap';
 export { messagesToDelete, type RedriveLoop, startRedriveLoop, toSqsRecord } from './redrive-loop';
