@@ -51,6 +51,13 @@ export interface ReceiverRequest {
   remainingTimeMs?: number;
 }
 
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
 export interface BatchSummary {
   batchId: string;
   received: number;
@@ -178,8 +185,12 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       count(metrics, METRIC.batchesFailed, 1);
       throw error;
     }
-    const writes: Promise<void>[] = invalid.map((bad) =>
-      keep({ reason: 'invalid-event', ...context, index: bad.index, event: bad.event, error: bad.error }),
+    // Quarantine writes run while publishing; settled at once, so a failure that comes before the
+    // publishing is done is never an unhandled rejection.
+    const writes: Promise<PromiseSettledResult<void>>[] = invalid.map((bad) =>
+      settle(
+        keep({ reason: 'invalid-event', ...context, index: bad.index, event: bad.event, error: bad.error }),
+      ),
     );
 
     const publishStart = deps.clock.now();
@@ -193,18 +204,20 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
 
     for (const rejected of outcome.rejected) {
       writes.push(
-        keep({
-          reason: 'rejected-entry',
-          ...context,
-          index: rejected.item.index,
-          entry: rejected.item.entry,
-          error: `${rejected.errorCode}: ${rejected.errorMessage}`,
-        }),
+        settle(
+          keep({
+            reason: 'rejected-entry',
+            ...context,
+            index: rejected.item.index,
+            entry: rejected.item.entry,
+            error: `${rejected.errorCode}: ${rejected.errorMessage}`,
+          }),
+        ),
       );
     }
-    if (outcome.unsent.length > 0) writes.push(spill(batchId, outcome.unsent, outcome.lastError));
+    if (outcome.unsent.length > 0) writes.push(settle(spill(batchId, outcome.unsent, outcome.lastError)));
 
-    const settled = await Promise.allSettled(writes);
+    const settled = await Promise.all(writes);
     const failed = settled.find((result) => result.status === 'rejected');
 
     summary.published = outcome.published.length;

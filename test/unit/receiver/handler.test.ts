@@ -282,6 +282,25 @@ describe('200 for the batch when an event is not an object or has no string even
   });
 });
 
+describe('a quarantine write that fails while publishing is still under way', () => {
+  it('is handled (no unhandled rejection) and the batch answers 503', async () => {
+    // Prepare: S3 fails at once, PutEvents answers a little later
+    s3.on(PutObjectCommand).rejects(new Error('S3 down'));
+    eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: PutEventsRequestEntry[] }) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) };
+    });
+    const { invoke } = setup();
+    // Act
+    const response = await invoke({
+      body: JSON.stringify({ events: [factory.make('users.behaviors.Purchase'), 1] }),
+    });
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+});
+
 describe('unknown event_type and unknown fields: routed verbatim', () => {
   it('publishes them as they are and counts the unknown type', async () => {
     // Prepare
