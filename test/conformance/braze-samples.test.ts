@@ -19,6 +19,7 @@ import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
 import { createTelemetry } from '../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../local/event-factory';
 import {
+  acceptEveryEntry,
   apiEvent,
   captureOutput,
   fakeClock,
@@ -37,10 +38,7 @@ beforeEach(() => {
   eventBridge.reset();
   s3.reset();
   s3.on(PutObjectCommand).resolves({});
-  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map(() => ({ EventId: randomUUID() })),
-  }));
+  eventBridge.on(PutEventsCommand).callsFake(acceptEveryEntry);
 });
 
 type SampleEvent = Record<string, unknown> & { event_type: string; id: string; time: number };

@@ -1,10 +1,4 @@
-/**
- * Property: whatever arrives — any JSON value, any string, any bytes (gzip-labelled or not), any
- * `{"events":[…]}` — the handler answers, never throws, and never answers 5xx while its
- * dependencies work. With a valid envelope, every event is accounted for: published or quarantined.
- */
-import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -15,6 +9,7 @@ import { buildReceiverDeps, createReceiverHandler } from '../../lambdas/receiver
 import { createTelemetry } from '../../lambdas/shared/telemetry';
 import {
   type ApiEventOptions,
+  acceptEveryEntry,
   apiEvent,
   captureOutput,
   fakeClock,
@@ -28,10 +23,7 @@ const s3 = mockClient(S3Client);
 const sqs = mockClient(SQSClient);
 
 beforeAll(() => {
-  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map(() => ({ EventId: randomUUID() })),
-  }));
+  eventBridge.on(PutEventsCommand).callsFake(acceptEveryEntry);
   s3.on(PutObjectCommand).resolves({});
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 });

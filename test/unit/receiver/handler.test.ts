@@ -17,6 +17,7 @@ import { createTelemetry } from '../../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../../local/event-factory';
 import {
   type ApiEventOptions,
+  acceptEveryEntry,
   apiEvent,
   BUCKET,
   BUS,
@@ -36,10 +37,7 @@ const sqs = mockClient(SQSClient);
 const factory = new EventFactory({ seed: 7, time: Math.floor(NOW / 1000) - 30 });
 
 function acceptAllPutEvents() {
-  eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
-    FailedEntryCount: 0,
-    Entries: input.Entries.map((_, index) => ({ EventId: `event-${index}` })),
-  }));
+  eventBridge.on(PutEventsCommand).callsFake(acceptEveryEntry);
 }
 
 function acceptAllMessages() {

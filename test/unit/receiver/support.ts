@@ -16,6 +16,14 @@ export const BUCKET = 'archive-bucket';
 export const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/spillover';
 export const NOW = Date.parse('2026-11-23T12:00:00Z');
 
+/** A PutEvents answer that accepts every entry: pass to `mock.on(PutEventsCommand).callsFake`. */
+export function acceptEveryEntry(input: { Entries?: unknown[] }) {
+  return {
+    FailedEntryCount: 0,
+    Entries: (input.Entries ?? []).map((_, index) => ({ EventId: `event-${index}` })),
+  };
+}
+
 export function receiverConfig(env: Record<string, string> = {}): ReceiverConfig {
   return loadReceiverConfig({
     EVENT_BUS_NAME: BUS,

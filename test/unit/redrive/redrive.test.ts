@@ -16,7 +16,15 @@ import { METRIC } from '../../../lambdas/shared/contract';
 import { buildSpilloverBodies } from '../../../lambdas/shared/spillover';
 import { createTelemetry } from '../../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../../local/event-factory';
-import { BUCKET, BUS, captureOutput, fakeClock, lambdaContext, testClients } from '../receiver/support';
+import {
+  acceptEveryEntry,
+  BUCKET,
+  BUS,
+  captureOutput,
+  fakeClock,
+  lambdaContext,
+  testClients,
+} from '../receiver/support';
 
 const eventBridge = mockClient(EventBridgeClient);
 const s3 = mockClient(S3Client);
@@ -81,10 +89,7 @@ function detailsOnBus(): string[] {
 describe('redrive', () => {
   it('re-publishes every entry to the configured bus and reports no failures', async () => {
     // Prepare
-    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: PutEventsRequestEntry[] }) => ({
-      FailedEntryCount: 0,
-      Entries: input.Entries.map(() => ({ EventId: 'e' })),
-    }));
+    eventBridge.on(PutEventsCommand).callsFake(acceptEveryEntry);
     const { invoke, output } = setup();
     const first = factory.many(12);
     const second = factory.many(3);
