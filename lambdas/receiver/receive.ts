@@ -83,7 +83,8 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     if (bearer.kind !== 'token') {
       count(metrics, METRIC.authMissing, 1);
       logger.warn('no bearer token', { problem: bearer.kind });
-      throw new HttpError(401, 'Authorization: Bearer <token> is required');
+      // RFC 6750 asks a 401 to name the scheme it wants.
+      throw new HttpError(401, 'Authorization: Bearer <token> is required', { 'www-authenticate': 'Bearer' });
     }
     let active: readonly Buffer[];
     try {

@@ -102,6 +102,7 @@ describe('401: no Authorization: Bearer header, or another scheme', () => {
     const response = await invoke({ token: null, headers, body: batchBody(factory.many(3)) });
     // Assess
     expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
     expect(JSON.parse(response.body)).toEqual({ message: expect.any(String) });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(output.metrics()[METRIC.authMissing]).toBe(1);
