@@ -128,6 +128,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`local mode failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  const { code, message, stack } = error as NodeJS.ErrnoException;
+  if (code === 'EADDRINUSE') {
+    process.stderr.write(
+      `local mode failed to start: ${message}. Another program uses that port; try PORT=0 npm start.\n`,
+    );
+  } else {
+    process.stderr.write(`local mode failed to start: ${stack ?? String(error)}\n`);
+  }
   process.exit(1);
 });
