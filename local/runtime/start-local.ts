@@ -8,6 +8,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -102,7 +103,7 @@ type RedriveModule = {
   ) => Promise<SQSBatchResponse>;
 };
 
-/** Each pipeline loads its own instance of the handler modules, since they read env at load. */
+/** Numbers the handler module instances: one per Lambda-like environment, in every pipeline. */
 let instances = 0;
 
 function endpointFromEnv(service: 'EVENTBRIDGE' | 'S3' | 'SQS'): string | undefined {
@@ -134,8 +135,7 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
   const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
   const dataDir = path.resolve(options.dataDir ?? process.env.CURRENTS_DATA_DIR ?? DEFAULT_DATA_DIR);
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`invalid port: ${process.env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid port: ${port}`);
   const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1';
   const tokens = await localTokens(dataDir, options.tokens ?? parseTokenList(process.env[ENV.tokens]));
 
@@ -377,8 +377,7 @@ async function createQueues(
       policy.deadLetterTargetArn = arns[queue.deadLetterQueueLogicalId] ?? policy.deadLetterTargetArn;
       attributes.RedrivePolicy = JSON.stringify(policy);
     }
-    const created = await sqs.send(new CreateQueueCommand({ QueueName: queue.name, Attributes: attributes }));
-    const url = created.QueueUrl ?? '';
+    const url = await createOrFindQueue(sqs, queue.name, attributes);
     urls[queue.logicalId] = url;
     const described = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
@@ -386,6 +385,22 @@ async function createQueues(
     arns[queue.logicalId] = described.Attributes?.QueueArn ?? `arn:aws:sqs:::${queue.name}`;
   }
   return urls;
+}
+
+/** A queue kept from an earlier run may differ in attributes (SQS then refuses to create it). */
+async function createOrFindQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  try {
+    const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    return created.QueueUrl ?? '';
+  } catch (error) {
+    const code = (error as { name?: string }).name;
+    if (code !== 'QueueNameExists' && code !== 'QueueAlreadyExists') throw error;
+    return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl ?? '';
+  }
 }
 
 async function createBuckets(s3: S3Client, buckets: readonly string[]): Promise<void> {

@@ -62,4 +62,24 @@ describe('AWS_ENDPOINT_URL_S3 and _SQS already set', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('starts again against queues an earlier run left with other attributes', async () => {
+    // Prepare
+    const sqs = new SqsStandIn({});
+    vi.stubEnv('AWS_ENDPOINT_URL_SQS', (await sqs.start()).url);
+    const first = await startTestPipeline({ spilloverVisibilityTimeoutSeconds: 2 });
+    const firstQueueUrl = first.pipeline.names.spilloverQueueUrl;
+    await first.close();
+    let second: TestPipeline | undefined;
+    try {
+      // Act
+      second = await startTestPipeline({ spilloverVisibilityTimeoutSeconds: 3 });
+
+      // Assess
+      expect(second.pipeline.names.spilloverQueueUrl).toBe(firstQueueUrl);
+    } finally {
+      await second?.close();
+      await sqs.stop();
+    }
+  });
 });
