@@ -1,6 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
-import { DEFAULT_EVENT_SOURCE } from '../lambdas/shared/contract';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
 
 /**
  * Lambda's synchronous invocation payload is capped at 6 MB (6,291,456 bytes) and API Gateway
@@ -14,7 +14,7 @@ export const MAX_BODY_CAP_BYTES = 4.25 * 1024 * 1024;
  * The stack's default cap: Braze's batches of 100 events are usually far smaller, and a 413 only
  * makes Braze split the batch, while an invocation Lambda refuses is an error Braze retries as is.
  */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
 
 /** Braze disables a connector after 5 days of errors; the silence alarm must fire well before. */
 export const MAX_SILENCE_HOURS = 96;

@@ -44,8 +44,11 @@ export const ENV = {
 
 /** Defaults for the tunables above. */
 export const DEFAULTS = {
-  /** API Gateway caps payloads at 10 MB and Lambda at 6 MB; stay well below both. */
-  maxBodyBytes: 5 * 1024 * 1024,
+  /**
+   * Lambda takes at most 6 MB per invocation and API Gateway hands a gzip body over base64-encoded
+   * (a third larger) inside the JSON event, so 4 MiB is the largest round cap that always fits.
+   */
+  maxBodyBytes: 4 * 1024 * 1024,
   /** Braze batches are at most 100 events of at most 900 KB each. */
   maxDecompressedBytes: 100 * 1024 * 1024,
   /**
