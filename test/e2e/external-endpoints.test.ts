@@ -4,10 +4,16 @@ import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it, vi } from 'vitest';
 import { factoryEvents, simulate } from '../../local/simulator';
-import { FaultProxy, LOCAL_CREDENTIALS, S3StandIn, SqsStandIn } from '../../local/stand-ins';
+import {
+  EventBridgeStandIn,
+  FaultProxy,
+  LOCAL_CREDENTIALS,
+  S3StandIn,
+  SqsStandIn,
+} from '../../local/stand-ins';
 import { busIdCounts, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
-describe('AWS_ENDPOINT_URL_S3 and _SQS already set', () => {
+describe('AWS_ENDPOINT_URL_* already set: local mode uses those endpoints', () => {
   it('uses those endpoints: queues and bucket created there, the archive written there through an outage', async () => {
     // Prepare
     const dir = await mkdtemp(path.join(tmpdir(), 'currents-external-'));
@@ -80,6 +86,33 @@ describe('AWS_ENDPOINT_URL_S3 and _SQS already set', () => {
     } finally {
       await second?.close();
       await sqs.stop();
+    }
+  });
+
+  it('publishes to another EventBridge endpoint, on the bus named by EVENT_BUS_NAME', async () => {
+    // Prepare
+    const eventBridge = new EventBridgeStandIn({ busNames: ['team-bus'] });
+    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', (await eventBridge.start()).url);
+    vi.stubEnv('EVENT_BUS_NAME', 'team-bus');
+    const events = factoryEvents({ count: 40, seed: 33 });
+    let test: TestPipeline | undefined;
+    try {
+      test = await startTestPipeline();
+
+      // Act
+      const report = await simulate({ url: test.pipeline.url, token: test.pipeline.token, events });
+
+      // Assess
+      expect(test.pipeline.standIns.eventBridge).toBeUndefined();
+      expect(test.pipeline.names.eventBus).toBe('team-bus');
+      expect(report).toMatchObject({ acknowledged: 40, dropped: 0 });
+      expect(eventBridge.stats.droppedUnknownBus).toBe(0);
+      expect(new Set(eventBridge.events.map((e) => (e.detail as { id: string }).id))).toEqual(
+        new Set(events.map((e) => e.id)),
+      );
+    } finally {
+      await test?.close();
+      await eventBridge.stop();
     }
   });
 });
