@@ -166,6 +166,26 @@ function writeResult(
   res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
+/**
+ * Lambda ends an invocation at the function timeout and API Gateway answers 500. A local handler
+ * cannot be frozen, so it runs on, but the client gets the answer it would get in AWS.
+ */
+async function withinTimeout<T>(invocation: Promise<T>, context: Context): Promise<T> {
+  const timeoutMs = context.getRemainingTimeInMillis();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([invocation, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Reads the whole body, or stops counting once it is over the cap (the rest is drained). */
 function readBody(req: IncomingMessage, cap: number): Promise<Buffer | 'too-large'> {
   return new Promise((resolve, reject) => {
@@ -214,7 +234,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
     });
     let result: APIGatewayProxyStructuredResultV2 | string;
     try {
-      result = await options.handler(event, context);
+      result = await withinTimeout(options.handler(event, context), context);
     } catch (error) {
       // API Gateway hides a failed invocation behind a generic 500; the local log keeps the cause.
       console.error(`receiver handler failed: ${(error as Error).stack ?? String(error)}`);

@@ -201,3 +201,31 @@ describe('startReceiverServer', () => {
     expect(await response.text()).toBe('{"message":"Internal Server Error"}');
   });
 });
+
+describe('startReceiverServer and the function timeout', () => {
+  it('answers 500 like API Gateway when the handler runs past the function timeout', async () => {
+    // Prepare
+    const server = await startReceiverServer({
+      handler: () => new Promise(() => undefined),
+      port: 0,
+      functionTimeoutMs: 50,
+    });
+    const quiet = console.error;
+    const logged: string[] = [];
+    console.error = (message: string) => logged.push(message);
+
+    // Act
+    let response: Response;
+    try {
+      response = await fetch(server.url, { method: 'POST', body: '{}' });
+    } finally {
+      console.error = quiet;
+      await server.close();
+    }
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+    expect(logged.join('\n')).toContain('Task timed out after 0.05 seconds');
+  });
+});
