@@ -18,17 +18,23 @@ export interface TestPipeline {
 
 export async function startTestPipeline(options: StartLocalOptions = {}): Promise<TestPipeline> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'currents-e2e-'));
-  const pipeline = await startLocal({
-    port: 0,
-    dataDir,
-    tokens: ['e2e-token'],
-    logLevel: 'SILENT',
-    redriveWaitSeconds: 1,
-    spilloverVisibilityTimeoutSeconds: 2,
-    firehoseFlushIntervalMs: 200,
-    warn: () => undefined,
-    ...options,
-  });
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await startLocal({
+      port: 0,
+      dataDir,
+      tokens: ['e2e-token'],
+      logLevel: 'SILENT',
+      redriveWaitSeconds: 1,
+      spilloverVisibilityTimeoutSeconds: 2,
+      firehoseFlushIntervalMs: 200,
+      warn: () => undefined,
+      ...options,
+    });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const s3 = new S3Client({
     region: 'us-east-1',
     endpoint: pipeline.endpoints.s3,
