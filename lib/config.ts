@@ -46,7 +46,7 @@ const stringList = z.preprocess(
 
 /**
  * Every setting of the stack, read from `cdk.json` context (or `cdk -c key=value`), each with the
- * default documented in `docs/readme/stack.md` ("Default settings").
+ * default documented in the README ("Default settings").
  */
 export const bridgeConfigSchema = z
   .object({

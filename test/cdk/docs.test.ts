@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../lib/config';
 import { ALARM_RUNBOOK } from '../../lib/constructs/alarms';
 
-const stackDoc = readFileSync(new URL('../../docs/readme/stack.md', import.meta.url), 'utf8');
+const stackDoc = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 describe('the stack documentation', () => {
   it('lists every setting the stack reads in its "Default settings" table', () => {
