@@ -4,9 +4,8 @@
  * `{"__type": ..., "message": ...}`), so one small server serves both. The stand-ins are not
  * authenticated: SigV4 headers are accepted and ignored, as every local emulator does.
  */
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server';
 
 /** An error the service answers with, in the shape SDK v3 turns into a named exception. */
 export class AwsServiceError extends Error {
@@ -60,14 +59,8 @@ export class AwsJsonServer {
         this.answerError(response, new AwsServiceError('InternalFailure', String(error), 500));
       });
     });
-    // Long polls may hold a request for 20 s; never let Node's own timeouts cut them.
-    server.requestTimeout = 0;
-    server.headersTimeout = 0;
-    server.listen(port, host);
-    await once(server, 'listening');
+    this.baseUrl = await listenOnLoopback(server, port, host);
     this.server = server;
-    const address = server.address() as AddressInfo;
-    this.baseUrl = `http://${host}:${address.port}`;
     return { url: this.baseUrl };
   }
 
@@ -80,10 +73,7 @@ export class AwsJsonServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // SDK clients keep connections alive; without this `close` waits for them to idle out.
-    server.closeAllConnections();
-    await closed;
+    await closeServer(server);
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -4,7 +4,6 @@
  * resets the connection; otherwise it forwards the request untouched. This is how the tests
  * make "S3 unavailable for a while" or "SQS down" happen without touching the stand-in itself.
  */
-import { once } from 'node:events';
 import {
   createServer,
   request as httpRequest,
@@ -12,7 +11,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server';
 
 /** `unavailable`: HTTP 503 `ServiceUnavailable` in the service's error format; `reset`: drop the connection. */
 export type FaultMode = 'unavailable' | 'reset';
@@ -58,12 +57,8 @@ export class FaultProxy {
   async start(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
     if (this.server) throw new Error('already started');
     const server = createServer((request, response) => this.handle(request, response));
-    server.requestTimeout = 0;
-    server.headersTimeout = 0;
-    server.listen(port, host);
-    await once(server, 'listening');
+    this.baseUrl = await listenOnLoopback(server, port, host);
     this.server = server;
-    this.baseUrl = `http://${host}:${(server.address() as AddressInfo).port}`;
     return { url: this.baseUrl };
   }
 
@@ -76,9 +71,7 @@ export class FaultProxy {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await closeServer(server);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
