@@ -5,7 +5,6 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
 import { createTelemetry } from '../../../lambdas/shared/telemetry';
