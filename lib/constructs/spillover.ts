@@ -4,12 +4,19 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/contract';
 import { BridgeFunction } from './bridge-function';
 
 /** A spillover message that fails this many redrives goes to the spillover DLQ. */
 export const REDRIVE_MAX_RECEIVES = 5;
 export const REDRIVE_TIMEOUT = Duration.seconds(60);
 export const REDRIVE_MAX_CONCURRENCY = 5;
+/**
+ * How long the redrive keeps retrying throttled entries before a message goes back to the queue.
+ * Unlike the receiver, nobody waits on it, and every return uses up one of the message's
+ * {@link REDRIVE_MAX_RECEIVES} receives, so it uses most of its timeout (10 s stay for S3 writes).
+ */
+export const REDRIVE_PUBLISH_BUDGET = REDRIVE_TIMEOUT.minus(Duration.seconds(10));
 
 export interface SpilloverProps {
   /** Environment of the redrive function (bus, source, bucket). */
@@ -54,7 +61,10 @@ export class Spillover extends Construct {
     this.redrive = new BridgeFunction(this, 'Redrive', {
       entry: 'lambdas/redrive/index.ts',
       description: 'currents-bridge redrive: re-publishes spilled-over Braze events to EventBridge',
-      environment: props.redriveEnvironment,
+      environment: {
+        ...props.redriveEnvironment,
+        [ENV.publishBudgetMs]: String(REDRIVE_PUBLISH_BUDGET.toMilliseconds()),
+      },
       timeout: REDRIVE_TIMEOUT,
       logRetention: props.logRetention,
     });

@@ -1,7 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/contract';
-import { REDRIVE_MAX_CONCURRENCY, REDRIVE_MAX_RECEIVES } from '../../lib/constructs/spillover';
+import { DEFAULTS, ENV } from '../../lambdas/shared/contract';
+import {
+  REDRIVE_MAX_CONCURRENCY,
+  REDRIVE_MAX_RECEIVES,
+  REDRIVE_PUBLISH_BUDGET,
+} from '../../lib/constructs/spillover';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the spillover queue and its redrive', () => {
@@ -71,6 +75,19 @@ describe('the spillover queue and its redrive', () => {
       [ENV.eventBusName]: { Ref: expect.stringMatching(/^RoutingBus/) },
       [ENV.archiveBucket]: { Ref: expect.stringMatching(/^ArchiveBucket/) },
     });
+  });
+
+  it("lets the redrive retry throttled entries for most of its timeout, not the receiver's short budget", () => {
+    const [redrive] = Object.values(
+      synthesized.template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('redrive') },
+      }),
+    ) as { Properties: { Timeout: number; Environment: { Variables: Record<string, string> } } }[];
+    const budgetMs = Number(redrive?.Properties.Environment.Variables[ENV.publishBudgetMs]);
+
+    expect(budgetMs).toBe(REDRIVE_PUBLISH_BUDGET.toMilliseconds());
+    expect(budgetMs).toBeGreaterThan(DEFAULTS.publishBudgetMs);
+    expect(budgetMs).toBeLessThan((redrive?.Properties.Timeout ?? 0) * 1000);
   });
 
   it('lets the receiver send to the queue and the redrive consume it, and nothing more', () => {
