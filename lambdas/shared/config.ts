@@ -22,23 +22,28 @@ const commaList = z
       .filter((item) => item.length > 0),
   );
 
+/** What both functions need to publish: the bus, the bucket for quarantine, the retry budget. */
+const publishingFields = {
+  [ENV.eventBusName]: z.string().min(1),
+  [ENV.archiveBucket]: z.string().min(1),
+  [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
+};
+
 const receiverSchema = z
   .object({
-    [ENV.eventBusName]: z.string().min(1),
+    ...publishingFields,
     [ENV.eventSource]: z.string().min(1).default(DEFAULT_EVENT_SOURCE),
     [ENV.tokenSecretId]: optionalText,
     [ENV.tokens]: commaList,
     [ENV.tokenCacheSeconds]: z.coerce.number().int().nonnegative().default(DEFAULTS.tokenCacheSeconds),
     [ENV.allowedSourceCidrs]: commaList,
     [ENV.spilloverQueueUrl]: z.string().min(1),
-    [ENV.archiveBucket]: z.string().min(1),
     [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes),
     [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
     [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).refine(
       (value) => value <= PUT_EVENTS_LIMITS.maxEntryBytes,
       `must be at most ${PUT_EVENTS_LIMITS.maxEntryBytes} (the EventBridge entry limit)`,
     ),
-    [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
   })
   .refine((env) => env[ENV.tokenSecretId] !== undefined || env[ENV.tokens].length > 0, {
     message: `set ${ENV.tokenSecretId} (Secrets Manager) or ${ENV.tokens} (local use)`,
@@ -90,11 +95,7 @@ export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): Receiv
   };
 }
 
-const redriveSchema = z.object({
-  [ENV.eventBusName]: z.string().min(1),
-  [ENV.archiveBucket]: z.string().min(1),
-  [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
-});
+const redriveSchema = z.object(publishingFields);
 
 export interface RedriveConfig {
   eventBusName: string;
