@@ -107,8 +107,9 @@ function isFunction(target: ConsumerTarget): target is lambda.IFunction {
 }
 
 /**
- * A dead-letter queue for a rule target: SQS-managed encryption (EventBridge cannot write to
- * queues encrypted with the AWS-managed KMS key), TLS only, the longest retention.
+ * A dead-letter queue (of a rule target, or of the spillover queue): SQS-managed encryption
+ * (EventBridge cannot write to queues encrypted with the AWS-managed KMS key), TLS only, the
+ * longest retention.
  */
 export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,6 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/contract';
 import { BridgeFunction } from './bridge-function';
+import { deadLetterQueue } from './event-routing';
 
 /** A spillover message that fails this many redrives goes to the spillover DLQ. */
 export const REDRIVE_MAX_RECEIVES = 5;
@@ -37,15 +38,7 @@ export class Spillover extends Construct {
   constructor(scope: Construct, id: string, props: SpilloverProps) {
     super(scope, id);
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the spillover queue, alarmed when not empty.',
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
 
     this.queue = new sqs.Queue(this, 'Queue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
