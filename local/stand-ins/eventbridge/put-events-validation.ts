@@ -21,7 +21,11 @@ export interface EntryError {
   ErrorMessage: string;
 }
 
-/** Size as EventBridge counts it ("Calculating PutEvents event entry size", EventBridge user guide). */
+/**
+ * Size as EventBridge counts it ("Calculating PutEvents event entry size", EventBridge user guide).
+ * Deliberately not the receiver's `entrySize`: the stand-in checks the receiver's chunking, and a
+ * shared function would agree with itself even if it miscounted.
+ */
 export function entrySize(entry: PutEventsEntryInput): number {
   let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
   for (const text of [entry.Source, entry.DetailType, entry.Detail]) {
