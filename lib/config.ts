@@ -72,6 +72,11 @@ export const bridgeConfigSchema = z
     archiveGlacierDays: wholeNumber(60, 36_500).default(90),
     /** Days before archived objects are deleted; kept forever when unset. */
     archiveExpiryDays: wholeNumber(1, 36_500).optional(),
+    /**
+     * Days an EventBridge archive of the bus keeps events for `aws events start-replay`; no such
+     * archive when unset (EventBridge allows 1 to 36,500 days here; 0, "forever", is not offered).
+     */
+    replayArchiveDays: wholeNumber(1, 36_500).optional(),
     /** Largest request body (bytes, as received) the receiver accepts before answering 413. */
     maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULT_MAX_BODY_BYTES),
     /** Steady-state requests per second the API stage accepts before answering 429. */

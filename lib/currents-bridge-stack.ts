@@ -10,6 +10,7 @@ import { BridgeFunction } from './constructs/bridge-function';
 import { Dashboard } from './constructs/dashboard';
 import { EventRouting } from './constructs/event-routing';
 import { IngestApi } from './constructs/ingest-api';
+import { ReplayArchive } from './constructs/replay-archive';
 import { Spillover } from './constructs/spillover';
 import { Tokens } from './constructs/tokens';
 
@@ -31,6 +32,8 @@ export class CurrentsBridgeStack extends Stack {
   public readonly tokens: Tokens;
   public readonly routing: EventRouting;
   public readonly archive: Archive;
+  /** The EventBridge archive for native replays, when `replayArchiveDays` is set. */
+  public readonly replayArchive?: ReplayArchive;
   public readonly spillover: Spillover;
   public readonly receiver: BridgeFunction;
   public readonly ingest: IngestApi;
@@ -65,6 +68,18 @@ export class CurrentsBridgeStack extends Stack {
       logRetention,
       onDeadLetterQueue: (queue, owner) => this.watchDeadLetterQueue(queue, owner),
     });
+
+    if (config.replayArchiveDays !== undefined) {
+      this.replayArchive = new ReplayArchive(this, 'ReplayArchive', {
+        bus: this.routing.bus,
+        eventSource: config.eventSource,
+        retentionDays: config.replayArchiveDays,
+      });
+      new CfnOutput(this, 'ReplayArchiveArn', {
+        description: 'EventBridge archive of the bus, for aws events start-replay (see docs/replay.md)',
+        value: this.replayArchive.archive.archiveArn,
+      });
+    }
 
     const publishing = {
       [ENV.eventBusName]: this.routing.bus.eventBusName,
