@@ -6,6 +6,8 @@
  * e-mail family, which the consumer receives again and the archive does not keep twice).
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -57,18 +59,22 @@ interface SentEvent {
 }
 
 /** Runs `npm run replay` (the CLI itself, in a child process) and returns its exit code and output. */
-async function npmRunReplay(args: string[], env: Record<string, string>) {
+async function npmRunReplay(args: string[], env: Record<string, string>, cwd = ROOT) {
   try {
-    const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['local/replay-cli.ts', ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        ...env,
+    const { stdout } = await run(
+      path.join(ROOT, 'node_modules/.bin/tsx'),
+      [path.join(ROOT, 'local/replay-cli.ts'), ...args],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          ...env,
+        },
       },
-    });
+    );
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -225,6 +231,45 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
       }
     } finally {
       await second.stop();
+    }
+  });
+
+  it('npm run replay exits 1 and keeps the lines EventBridge refused, with the reason', async () => {
+    const second = new EventBridgeStandIn({ busNames: ['backfill'], unknownBus: 'fail-entry' });
+    const { url } = await second.start();
+    const cwd = await mkdtemp(path.join(tmpdir(), 'replay-cwd-'));
+    try {
+      const result = await npmRunReplay(
+        [
+          '--since',
+          new Date(Date.now() - 3_600_000).toISOString(),
+          '--until',
+          new Date(Date.now() + 3_600_000).toISOString(),
+          '--bus',
+          'no-such-bus',
+          '--event-type',
+          'users.messages.pushnotification.Send',
+          '--name',
+          'refused',
+        ],
+        { AWS_ENDPOINT_URL_EVENTBRIDGE: url, CURRENTS_DATA_DIR: test.pipeline.dataDir },
+        cwd,
+      );
+      const pushes = sent.filter((event) => event.event_type === 'users.messages.pushnotification.Send');
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`not published         ${pushes.length}`);
+      expect(result.stdout).toContain('ResourceNotFoundException');
+      const kept = (await readFile(path.join(cwd, 'replay-refused-failed.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { text: string; errorCode: string });
+      expect(kept.map((failure) => (JSON.parse(failure.text) as SentEvent).id).sort()).toEqual(
+        pushes.map((event) => event.id).sort(),
+      );
+      expect(second.events).toHaveLength(0);
+    } finally {
+      await second.stop();
+      await rm(cwd, { recursive: true, force: true });
     }
   });
 

@@ -3,16 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventBridgeClientConfig, eventBridgePort } from '../../../lambdas/shared/aws';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
   partitionHours,
+  s3ArchiveStore,
 } from '../../../local/replay/archive-reader';
 import { parseReplayArguments } from '../../../local/replay/arguments';
 import { replay } from '../../../local/replay/replay';
-import { EventBridgeStandIn, LOCAL_CREDENTIALS } from '../../../local/stand-ins';
+import {
+  EventBridgeStandIn,
+  LOCAL_CREDENTIALS,
+  S3_CLIENT_SETTINGS_FOR_STAND_IN,
+  S3StandIn,
+} from '../../../local/stand-ins';
 
 /** Writes one archive object as local mode keeps it: a plain gzip file at <dataDir>/s3/<bucket>/<key>. */
 function writeArchiveObject(
@@ -174,6 +181,45 @@ describe('replay from the local archive', () => {
     expect(summary.failed).toEqual([
       expect.objectContaining({ errorCode: 'ResourceNotFoundException', line: 1 }),
     ]);
+  });
+
+  it('reads the same partitions from an S3 bucket, listing by prefix', async () => {
+    const s3StandIn = new S3StandIn({ dataDir: join(dataDir, 'other'), buckets: ['remote-archive'] });
+    const { url } = await s3StandIn.start();
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: url,
+      credentials: LOCAL_CREDENTIALS,
+      ...S3_CLIENT_SETTINGS_FOR_STAND_IN,
+    });
+    try {
+      const put = (key: string, lines: string[]) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: 'remote-archive',
+            Key: key,
+            Body: gzipSync(`${lines.join('\n')}\n`),
+          }),
+        );
+      await put('events/event_type=users.messages.email.Send/dt=2026-11-30/hour=14/x.gz', [
+        email('s1'),
+        email('s2'),
+      ]);
+      await put('events/event_type=users.messages.email.Open/dt=2026-11-30/hour=13/y.gz', [
+        '{"event_type":"users.messages.email.Open","id":"s3"}',
+      ]);
+      await put('events/event_type=users.messages.email.Send/dt=2026-11-30/hour=15/z.gz', [email('outside')]);
+      const summary = await run(['users.messages.email.*'], { store: s3ArchiveStore(s3, 'remote-archive') });
+      expect(summary).toMatchObject({ objects: 2, read: 3, published: 3, failed: [] });
+      expect(standIn.events.map((event) => (event.detail as { id: string }).id).sort()).toEqual([
+        's1',
+        's2',
+        's3',
+      ]);
+    } finally {
+      s3.destroy();
+      await s3StandIn.stop();
+    }
   });
 
   it('in a dry run reads and counts, and publishes nothing', async () => {
