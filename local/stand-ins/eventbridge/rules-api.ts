@@ -1,6 +1,6 @@
 /**
  * The rule and target calls of the EventBridge stand-in — `PutRule`, `DescribeRule`, `ListRules`,
- * `DeleteRule`, `PutTargets`, `ListTargetsByRule`, `RemoveTargets` — with the service's parameter
+ * `DeleteRule`, `EnableRule`, `DisableRule`, `PutTargets`, `ListTargetsByRule`, `RemoveTargets` — with the service's parameter
  * checks, limits and error codes (EventBridge API Reference, one page per action:
  * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html and its siblings).
  *
@@ -113,6 +113,8 @@ export class RuleRegistry {
       PutTargets: (input) => this.putTargets(input),
       ListTargetsByRule: (input) => this.listTargetsByRule(input),
       RemoveTargets: (input) => this.removeTargets(input),
+      EnableRule: (input) => this.setState(input, 'ENABLED'),
+      DisableRule: (input) => this.setState(input, 'DISABLED'),
     };
   }
 
@@ -165,6 +167,17 @@ export class RuleRegistry {
     this.stored.set(key(busName, name), rule);
     this.changed();
     return { RuleArn: this.ruleArn(busName, name) };
+  }
+
+  private setState(input: Record<string, unknown>, state: 'ENABLED' | 'DISABLED') {
+    const name = ruleName(input, 'Name');
+    const busName = this.bus(input);
+    this.refuseTemplateRule(busName, name);
+    const rule = this.stored.get(key(busName, name));
+    if (!rule) throw ruleNotFound(name, busName);
+    rule.State = state;
+    this.changed();
+    return {};
   }
 
   private describeRule(input: Record<string, unknown>) {

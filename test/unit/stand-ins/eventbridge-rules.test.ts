@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import {
   DeleteRuleCommand,
   DescribeRuleCommand,
+  DisableRuleCommand,
+  EnableRuleCommand,
   EventBridgeClient,
   ListRulesCommand,
   ListTargetsByRuleCommand,
@@ -133,6 +135,30 @@ describe('EventBridge stand-in: rules and targets attached at run time', () => {
     expect(bodies.map((body) => body.id).sort()).toEqual(['a', 'c']);
     expect(standIns.eventBridge?.stats.matchedByRule['email-consumer']).toBe(2);
     expect(standIns.eventBridge?.stats.matchedByRule['template-rule']).toBe(3);
+  });
+
+  it('stops routing to a disabled rule and starts again once it is enabled', async () => {
+    const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: 'toggled' }));
+    await events.send(
+      new PutRuleCommand({ Name: 'toggled', EventBusName: 'test-bus', EventPattern: EMAIL_PATTERN }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: 'toggled',
+        EventBusName: 'test-bus',
+        Targets: [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:toggled', InputPath: '$.detail' }],
+      }),
+    );
+    await events.send(new DisableRuleCommand({ Name: 'toggled', EventBusName: 'test-bus' }));
+    expect(
+      (await events.send(new DescribeRuleCommand({ Name: 'toggled', EventBusName: 'test-bus' }))).State,
+    ).toBe('DISABLED');
+    await events.send(new PutEventsCommand({ Entries: [entry('users.messages.email.Send', 'off')] }));
+    await events.send(new EnableRuleCommand({ Name: 'toggled', EventBusName: 'test-bus' }));
+    await events.send(new PutEventsCommand({ Entries: [entry('users.messages.email.Send', 'on')] }));
+    await standIns.settle();
+    const bodies = await receiveAll(queueUrl);
+    expect(bodies.map((body) => (JSON.parse(body) as { id: string }).id)).toEqual(['on']);
   });
 
   it('describes, lists and pages rules, template rules included, and honours NamePrefix', async () => {
