@@ -102,11 +102,15 @@ export const bridgeConfigSchema = z
         ),
       )
       .default([]),
-    /**
-     * Event types the catalog does not know yet that the user acknowledges (the drift alarm names
-     * them); the Athena table projects them besides the catalog's.
-     */
-    extraEventTypes: stringList.pipe(z.array(z.string().min(1))).default([]),
+    /** Days the function, API access and Firehose logs are kept. */
+    logRetentionDays: z
+      .preprocess(
+        (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
+        z.number().refine((days) => LOG_RETENTION_CHOICES.has(days), {
+          message: `must be one of CloudWatch Logs' retention periods: ${[...LOG_RETENTION_CHOICES].join(', ')}`,
+        }),
+      )
+      .default(30),
     /** Glue database of the archive's `events` table; default the stack name in snake case. */
     queryDatabaseName: z
       .string()
@@ -123,15 +127,8 @@ export const bridgeConfigSchema = z
     ),
     /** Days Athena query results are kept in the results bucket. */
     queryResultsExpiryDays: wholeNumber(1, 3650).default(7),
-    /** Days the function, API access and Firehose logs are kept. */
-    logRetentionDays: z
-      .preprocess(
-        (value) => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value),
-        z.number().refine((days) => LOG_RETENTION_CHOICES.has(days), {
-          message: `must be one of CloudWatch Logs' retention periods: ${[...LOG_RETENTION_CHOICES].join(', ')}`,
-        }),
-      )
-      .default(30),
+    /** Event types the catalog does not know yet, acknowledged so the drift check stays quiet. */
+    extraEventTypes: stringList.default([]),
   })
   .superRefine((config, issues) => {
     if (config.archiveGlacierDays < config.archiveTransitionDays + 30) {
