@@ -4,11 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseBridgeConfig } from '../../lib/config';
 import { NAMED_QUERIES, namedQuery, projectedEventTypes } from '../../lib/constructs/query-schema';
-import { DEFAULT_DATA_DIR } from '../runtime/start-local';
 import { ArchiveNotFoundError, LocalArchiveQuery, QuerySqlError } from './archive-query';
 import { FORMATS, formatResult, type OutputFormat } from './format';
+
+/**
+ * Local mode's default data dir (`DEFAULT_DATA_DIR` of `local/runtime/start-local.ts`, which a test
+ * holds equal): not imported, so the query tool does not load the pipeline and the CDK to start.
+ */
+export const DEFAULT_DATA_DIR = '.local-data';
 
 const USAGE = `Usage: npm run query -- [options] "<SQL>"
        npm run query -- [options] --named <name> [--param VALUE ...]
@@ -103,16 +107,17 @@ export function parseQueryArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
 
 /**
  * The event types the deployed table would project: the catalog's and `extraEventTypes` from
- * `cdk.json` (partition values). Undefined when `cdk.json` cannot be read as the stack reads it.
+ * `cdk.json` (a list, or a comma-separated string as `-c` gives it), as partition values.
+ * Read without the stack's config module, which loads the CDK. Undefined when `cdk.json` is unreadable.
  */
-export function athenaProjectedEventTypes(): Set<string> | undefined {
+export function athenaProjectedEventTypes(
+  cdkJsonUrl: URL = new URL('../../cdk.json', import.meta.url),
+): Set<string> | undefined {
   try {
-    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-      context?: Record<string, unknown>;
-    };
+    const cdkJson = JSON.parse(readFileSync(cdkJsonUrl, 'utf8')) as { context?: Record<string, unknown> };
     const extra = cdkJson.context?.extraEventTypes;
-    const config = parseBridgeConfig(extra === undefined ? {} : { extraEventTypes: extra });
-    return new Set(projectedEventTypes(config.extraEventTypes));
+    const list = typeof extra === 'string' ? extra.split(',').map((type) => type.trim()) : extra;
+    return new Set(projectedEventTypes(Array.isArray(list) ? list.map(String) : []));
   } catch {
     return undefined;
   }
