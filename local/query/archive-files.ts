@@ -13,7 +13,7 @@ import { S3_PREFIX } from '../../lambdas/shared/contract';
 
 export interface ArchivedLine {
   /** The event as archived; its `event_type` chooses the partition. */
-  readonly event: { readonly event_type: string };
+  readonly event: { readonly event_type: string; readonly [field: string]: unknown };
   /** A line to archive instead of the event's JSON (e.g. one that is not JSON). */
   readonly raw?: string;
   /** When the archive received it: chooses `dt` and `hour` (UTC). */

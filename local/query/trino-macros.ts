@@ -27,7 +27,7 @@ export const TRINO_MACROS: readonly TrinoMacro[] = [
   },
   {
     signature: 'from_unixtime(unixtime)',
-    body: 'make_timestamp(CAST(round(unixtime * 1000000) AS BIGINT))',
+    body: 'make_timestamp(CAST(round(CAST(unixtime AS DOUBLE) * 1000000) AS BIGINT))',
     note: 'a TIMESTAMP in UTC (Trino: timestamp(3) with time zone UTC); it prints without the zone',
   },
   {
