@@ -128,7 +128,10 @@ export const PROJECTION_FIRST_DAY = '2024-01-01';
  * acknowledged extras, each as its partition value, without duplicates, in that order.
  */
 export function projectedEventTypes(extraEventTypes: readonly string[]): string[] {
-  const types = [...EVENT_CATALOG.map((entry) => entry.eventType), ...extraEventTypes.filter((type) => type !== '')];
+  const types = [
+    ...EVENT_CATALOG.map((entry) => entry.eventType),
+    ...extraEventTypes.filter((type) => type !== ''),
+  ];
   return [...new Set(types.map(eventTypePartitionValue))];
 }
 

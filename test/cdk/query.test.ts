@@ -41,7 +41,11 @@ describe('the archive as an Athena table', () => {
     expect(tableInput.Parameters['storage.location.template']).toEqual({
       'Fn::Join': [
         '',
-        ['s3://', archiveBucketRef(synthesized), `/events/event_type=\${event_type}/dt=\${dt}/hour=\${hour}/`],
+        [
+          's3://',
+          archiveBucketRef(synthesized),
+          `/events/event_type=\${event_type}/dt=\${dt}/hour=\${hour}/`,
+        ],
       ],
     });
   });
