@@ -7,6 +7,9 @@
  * (b) Wall: one batch against a PutEvents stand-in on loopback that answers after d ms, through the
  *     real SDK client, as a multiple of d. Goal ≤ 1.3× (all chunks are sent at once).
  *
+ * (c) Local query time over 100,000 archived events (`bench/query.ts`), against DuckDB reading the
+ *     same files without the view, as a ratio (for information; no goal).
+ *
  * Prints the figures and whether each goal is met; exits 0 either way (timing is not a test).
  */
 import { spawn } from 'node:child_process';
@@ -22,6 +25,7 @@ import { loadReceiverConfig } from '../lambdas/shared/config';
 import type { PutEventsPort } from '../lambdas/shared/publisher';
 import { createTelemetry } from '../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../local/event-factory';
+import { benchLocalQuery, describeLocalQuery } from './query';
 
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuv';
 const BATCH_SIZE = 100;
@@ -259,6 +263,7 @@ async function main(): Promise<void> {
       `(min ${Math.min(...walls).toFixed(1)}, max ${Math.max(...walls).toFixed(1)}) = ${multiple.toFixed(2)}x d ` +
       `(goal <= ${GOALS.wallMultiple}x: ${verdict(multiple <= GOALS.wallMultiple)})`,
   );
+  console.log(describeLocalQuery(await benchLocalQuery()));
 }
 
 await main();
