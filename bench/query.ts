@@ -1,5 +1,5 @@
 /**
- * `npm run bench`, figure (c): local query time over 100,000 archived events. The archive is
+ * `npm run bench`, figure (d): local query time over 100,000 archived events. The archive is
  * written in local mode's layout (EventFactory events of all 96 types, received over the last 24
  * hours, one object per type and hour, as the local Firehose writes them), then `npm run query`'s
  * engine answers the named query `events-per-type-per-day` (open + view + query, as one CLI call).
@@ -80,7 +80,7 @@ export async function benchLocalQuery(): Promise<LocalQueryFigure> {
 
 export function describeLocalQuery(figure: LocalQueryFigure): string {
   return (
-    `(c) local query time over ${figure.events.toLocaleString('en-US')} archived events (${figure.objects} gzip objects): ` +
+    `(d) local query time over ${figure.events.toLocaleString('en-US')} archived events (${figure.objects} gzip objects): ` +
     `npm run query --named events-per-type-per-day ${figure.queryMs.toFixed(0)} ms (median of ${RUNS}) vs floor ` +
     `${figure.floorMs.toFixed(0)} ms (DuckDB read_json count(*) of the same files) = ${figure.ratio.toFixed(2)}x`
   );
