@@ -53,6 +53,8 @@ export class SqsStandIn {
    * `InternalFailure` (every other operation keeps working, so the queue can still be drained).
    */
   failSends = false;
+  /** Sends refused by {@link failSends} so far, so a test can wait until a sender has met the fault. */
+  sendsRefused = 0;
 
   constructor(private readonly options: SqsStandInOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -68,6 +70,7 @@ export class SqsStandIn {
       alternateProtocol: sqsQueryProtocol,
       beforeOperation: (operation) => {
         if (this.failSends && (operation === 'SendMessage' || operation === 'SendMessageBatch')) {
+          this.sendsRefused += 1;
           throw new AwsServiceError(
             'InternalFailure',
             'Injected fault: sends are failing',
