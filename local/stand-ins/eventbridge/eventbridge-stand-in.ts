@@ -213,7 +213,7 @@ export class EventBridgeStandIn {
     if (!route.enabled) return;
     let pattern: CompiledEventPattern;
     try {
-      pattern = compileEventPattern(route.eventPattern);
+      pattern = compileEventPattern(route.eventPatternText ?? route.eventPattern);
     } catch (error) {
       this.warnings.push(`Rule ${route.ruleName}: ${(error as Error).message}; skipped`);
       return;
