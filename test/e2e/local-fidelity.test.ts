@@ -4,6 +4,7 @@
  * bodies it base64-encodes, Lambda's invocation limit, each function's own environment, PutEvents'
  * limits, and the event-pattern matcher on rules of the synthesized stack.
  */
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import {
   EventBridgeClient,
@@ -318,6 +319,12 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
       expect(sqsStandIn?.peekBodies(queueNames.BigInteger as string)[0]).toContain(
         '"account_number":1234567890123456789}',
       );
+      await until(
+        async () => (await readFile(test.pipeline.locations.busLog, 'utf8')).includes(`"id":"${next}"`),
+        'the bus log line',
+      );
+      const busLog = await readFile(test.pipeline.locations.busLog, 'utf8');
+      expect(busLog).toContain('"account_number":1234567890123456788}');
     });
 
     it('arrays mixing values and objects match as event-ruler matches them', async () => {
