@@ -4,6 +4,7 @@
  * this shape, so a pattern on `source`, `detail-type`, `resources` or `detail.*` behaves as deployed.
  */
 import { randomUUID } from 'node:crypto';
+import { parseEventJson } from './event-json';
 
 export interface EventBridgeEvent {
   version: '0';
@@ -41,7 +42,10 @@ export interface EnvelopeOptions {
 export const DEFAULT_LOCAL_ACCOUNT = '000000000000';
 export const DEFAULT_LOCAL_REGION = 'us-east-1';
 
-/** Throws a SyntaxError when `Detail` is not JSON; callers validate entries first, as PutEvents does. */
+/**
+ * Throws a SyntaxError when `Detail` is not JSON; callers validate entries first, as PutEvents does.
+ * Numbers in `detail` keep their text (see `event-json.ts`).
+ */
 export function toEventBridgeEvent(
   entry: PutEventsEntryLike,
   options: EnvelopeOptions = {},
@@ -55,7 +59,7 @@ export function toEventBridgeEvent(
     time: toEventTime(entry.Time ?? options.now ?? new Date()),
     region: options.region ?? DEFAULT_LOCAL_REGION,
     resources: [...(entry.Resources ?? [])],
-    detail: JSON.parse(entry.Detail),
+    detail: parseEventJson(entry.Detail),
   };
 }
 

@@ -12,6 +12,7 @@
  * event, and a rule that matches locally must match when deployed, so this matcher is held to the
  * service's own conformance cases (`test/conformance/eventbridge-patterns.test.ts`).
  */
+import { parseEventJson } from './event-json';
 import { branchMatches, flattenEvent, planVisit } from './match';
 import { documentFromValue, parsePatternText } from './pattern-json';
 import { validatePattern } from './validate';
@@ -24,6 +25,7 @@ export {
   toEventTime,
 } from './envelope';
 export { InvalidEventPatternError, type PatternTextLocation } from './errors';
+export { isLosslessNumber, LosslessNumber, parseEventJson, stringifyEventJson } from './event-json';
 
 export interface CompiledEventPattern {
   /** Whether the event (an object, as EventBridge delivers it) matches; anything else never matches. */
@@ -69,7 +71,7 @@ export function testEventPattern(pattern: unknown, event: unknown): boolean {
 
 function parseEventText(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseEventJson(text);
   } catch {
     throw new InvalidEventError();
   }

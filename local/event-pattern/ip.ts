@@ -1,7 +1,9 @@
 /**
  * IP addresses and `cidr` ranges, read the way the service reads them: only text shaped like an
- * address counts (four dotted decimal numbers, or hex digits and colons), and a range runs from the
- * address as written to that address with every host bit set.
+ * address counts (four dotted decimal numbers, or hex digits and colons), and a range is the whole
+ * block: from the address with every host bit cleared to the address with every host bit set, so
+ * `10.0.0.5/24` covers `10.0.0.0`–`10.0.0.255` as CIDR notation means (event-ruler floors the range
+ * since https://github.com/aws/event-ruler/pull/89; before, it started at the address as written).
  */
 
 /** 4 bytes (IPv4) or 16 bytes (IPv6). */
@@ -73,7 +75,9 @@ export function parseCidr(text: string): IpRange | { problem: string } {
   const high = Uint8Array.from(low);
   let hostBits = low.length * 8 - maskBits;
   for (let i = high.length - 1; i >= 0 && hostBits > 0; i--, hostBits -= 8) {
-    high[i] = (high[i] as number) | (hostBits >= 8 ? 0xff : (1 << hostBits) - 1);
+    const hostMask = hostBits >= 8 ? 0xff : (1 << hostBits) - 1;
+    low[i] = (low[i] as number) & ~hostMask;
+    high[i] = (high[i] as number) | hostMask;
   }
   return { low, high };
 }

@@ -8,6 +8,7 @@
  * only matches two fields of a rule against values from the *same* element of an array: the pattern
  * `{"items":{"sku":["a"],"qty":[1]}}` does not match `{"items":[{"sku":"a","qty":2},{"sku":"b","qty":1}]}`.
  */
+import { isLosslessNumber } from './event-json';
 import type { Scalar } from './operators';
 import type { FieldCondition } from './validate';
 
@@ -52,14 +53,25 @@ export function flattenEvent(event: Record<string, unknown>, plan: VisitPlan): F
   const visit = (value: unknown, path: string, arrays: Leaf['arrays']): void => {
     if (Array.isArray(value)) {
       const arrayId = nextArrayId++;
-      for (const [index, element] of value.entries()) visit(element, path, [...arrays, [arrayId, index]]);
+      for (const [index, element] of value.entries()) {
+        // Like event-ruler (`Event.traverseArray`), only an object or array element is tied to its
+        // position; a scalar element belongs to no element of this array, so it agrees with a value
+        // taken from any sibling object: `{"a":[1,{"b":2}]}` matches `{"a":[1],"a.b":[2]}`.
+        const nested = element !== null && typeof element === 'object' && !isLosslessNumber(element);
+        visit(element, path, nested ? [...arrays, [arrayId, index]] : arrays);
+      }
+    } else if (isLosslessNumber(value)) {
+      addLeaf(value, path, arrays);
     } else if (value !== null && typeof value === 'object') {
       visitMembers(value as Record<string, unknown>, path, arrays);
     } else if (isScalar(value)) {
-      const leaves = flat.get(path);
-      if (leaves) leaves.push({ value, arrays });
-      else flat.set(path, [{ value, arrays }]);
+      addLeaf(value, path, arrays);
     }
+  };
+  const addLeaf = (value: Scalar, path: string, arrays: Leaf['arrays']): void => {
+    const leaves = flat.get(path);
+    if (leaves) leaves.push({ value, arrays });
+    else flat.set(path, [{ value, arrays }]);
   };
   const visitMembers = (object: Record<string, unknown>, prefix: string, arrays: Leaf['arrays']): void => {
     for (const { key, path } of plan.get(prefix) ?? []) {

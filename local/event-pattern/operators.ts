@@ -3,10 +3,12 @@
  * boolean or null found at the field's path). Building the tests is done once, when the pattern is
  * compiled; matching only calls them.
  */
+import { eventNumber, type LosslessNumber } from './event-json';
 import { type IpBytes, type IpRange, ipInRange, parseIp, sameIp } from './ip';
 import { matchesWildcard, type WildcardPattern } from './wildcard';
 
-export type Scalar = string | number | boolean | null;
+/** A value of the event; numbers whose text a `number` cannot keep are {@link LosslessNumber}s. */
+export type Scalar = string | number | LosslessNumber | boolean | null;
 export type ValueTest = (value: Scalar) => boolean;
 
 /**
@@ -33,10 +35,20 @@ function sameIpText(value: string, ip: IpBytes): boolean {
   return parsed !== undefined && sameIp(parsed, ip);
 }
 
-export function exactNumber(expected: number): ValueTest {
+/**
+ * A number in a pattern matches a number of the event written the same way, or, within the
+ * comparable range, of the same value: event-ruler compiles a pattern number into both an exact
+ * match on its text and a numeric match (`JsonRuleCompiler.writeRules`), and reads event numbers as
+ * their text (`Event.traverseObject`). So `1234567890123456789` does not match `1234567890123456788`,
+ * which `JSON.parse` would make the same double.
+ */
+export function exactNumber(expectedText: string, expected: number): ValueTest {
   const fixed = comparable(expected);
-  return (value) =>
-    typeof value === 'number' && (value === expected || (fixed !== undefined && comparable(value) === fixed));
+  return (value) => {
+    const number = eventNumber(value);
+    if (!number) return false;
+    return number.text === expectedText || (fixed !== undefined && comparable(number.value) === fixed);
+  };
 }
 
 export function exactLiteral(expected: boolean | null): ValueTest {
@@ -72,8 +84,9 @@ export interface NumericBound {
 /** A numeric comparison; bounds are in the fixed-point form of {@link comparable}. */
 export function numericRange(lower: NumericBound | undefined, upper: NumericBound | undefined): ValueTest {
   return (value) => {
-    if (typeof value !== 'number') return false;
-    const fixed = comparable(value);
+    const number = eventNumber(value);
+    if (!number) return false;
+    const fixed = comparable(number.value);
     if (fixed === undefined) return false;
     if (lower && (lower.inclusive ? fixed < lower.value : fixed <= lower.value)) return false;
     if (upper && (upper.inclusive ? fixed > upper.value : fixed >= upper.value)) return false;
@@ -96,8 +109,9 @@ export function cidr(range: IpRange): ValueTest {
 export function anythingBut(strings: ReadonlySet<string>, numbers: ReadonlySet<number>): ValueTest {
   return (value) => {
     if (typeof value === 'string') return !strings.has(value);
-    if (typeof value === 'number') {
-      const fixed = comparable(value);
+    const number = eventNumber(value);
+    if (number) {
+      const fixed = comparable(number.value);
       return fixed === undefined || !numbers.has(fixed);
     }
     return true;

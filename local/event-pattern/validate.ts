@@ -173,7 +173,7 @@ class PatternValidator {
       case 'string':
         return { test: exactString(item.value) };
       case 'number':
-        return { test: exactNumber(item.value) };
+        return { test: exactNumber(item.text, item.value) };
       case 'boolean':
         return { test: exactLiteral(item.value) };
       case 'null':

@@ -6,7 +6,10 @@ export {
   DEFAULT_DATA_DIR,
   DEFAULT_PORT,
   type LocalCounts,
+  type LocalFunction,
   type LocalPipeline,
+  RECEIVER_FUNCTION_NAME,
+  REDRIVE_FUNCTION_NAME,
   type StartLocalOptions,
   startLocal,
 } from './start-local';

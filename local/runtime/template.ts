@@ -12,6 +12,8 @@ export interface FunctionDefinition {
   /** Environment variables as the template has them: literal strings or intrinsic functions. */
   environment: Record<string, unknown>;
   timeoutSeconds: number;
+  /** `MemorySize`; Lambda's default 128 when the template leaves it out. */
+  memorySize: number;
 }
 
 export interface PipelineFunctions {
@@ -30,7 +32,13 @@ function functionDefinition(logicalId: string, resource: Resource): FunctionDefi
   const environment =
     (properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const timeout = properties.Timeout;
-  return { logicalId, environment, timeoutSeconds: typeof timeout === 'number' ? timeout : 3 };
+  const memory = properties.MemorySize;
+  return {
+    logicalId,
+    environment,
+    timeoutSeconds: typeof timeout === 'number' ? timeout : 3,
+    memorySize: typeof memory === 'number' ? memory : 128,
+  };
 }
 
 export function readPipelineFunctions(template: CloudFormationTemplate): PipelineFunctions {

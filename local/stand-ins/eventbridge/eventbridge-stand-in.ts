@@ -14,6 +14,8 @@ import {
   type CompiledEventPattern,
   compileEventPattern,
   InvalidEventPatternError,
+  parseEventJson,
+  stringifyEventJson,
 } from '../../event-pattern';
 import { type EventBridgeEvent, toEventBridgeEvent } from '../../event-pattern/envelope';
 import { type AwsJsonOperation, AwsJsonServer, AwsServiceError } from '../aws-json-server';
@@ -222,7 +224,7 @@ export class EventBridgeStandIn {
     if (!route.enabled) return;
     let pattern: CompiledEventPattern;
     try {
-      pattern = compileEventPattern(route.eventPattern);
+      pattern = compileEventPattern(route.eventPatternText ?? route.eventPattern);
     } catch (error) {
       this.warnings.push(`Rule ${route.ruleName}: ${(error as Error).message}; skipped`);
       return;
@@ -326,7 +328,7 @@ export class EventBridgeStandIn {
 
   private publish(busName: string, event: EventBridgeEvent): void {
     if (this.options.keepEvents !== false) keepBounded(this.events, event, this.maxKept);
-    this.busLog?.write(`${JSON.stringify(event)}\n`);
+    this.busLog?.write(`${stringifyEventJson(event)}\n`);
     for (const listener of this.listeners) listener(event);
     const routes = [...(this.routesByBus.get(busName) ?? []), ...this.rules.routesFor(busName)];
     for (const { route, pattern } of routes) {
@@ -441,7 +443,7 @@ const REQUIRED_TEST_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region',
 function testEventPattern(input: Record<string, unknown>) {
   let event: unknown;
   try {
-    event = typeof input.Event === 'string' ? JSON.parse(input.Event) : undefined;
+    event = typeof input.Event === 'string' ? parseEventJson(input.Event) : undefined;
   } catch {
     event = undefined;
   }

@@ -1,8 +1,10 @@
 /**
  * What a rule target receives: the whole event, the part an `InputPath` selects, a constant
- * `Input`, or an `InputTransformer` template filled from the event. Pure.
+ * `Input`, or an `InputTransformer` template filled from the event. Pure. Numbers are written as the
+ * event had them (`stringifyEventJson`), never rounded through a double.
  */
 import type { EventBridgeEvent } from '../../event-pattern/envelope';
+import { stringifyEventJson } from '../../event-pattern/event-json';
 import type { RouteTarget } from './routes';
 
 /**
@@ -11,9 +13,10 @@ import type { RouteTarget } from './routes';
  */
 export function targetInput(target: RouteTarget, event: EventBridgeEvent, ruleName: string): string {
   if (target.input !== undefined) return target.input;
-  if (target.inputPath !== undefined) return JSON.stringify(selectJsonPath(event, target.inputPath) ?? null);
+  if (target.inputPath !== undefined)
+    return stringifyEventJson(selectJsonPath(event, target.inputPath) ?? null);
   if (target.inputTransformer) return fillTemplate(target.inputTransformer, event, ruleName);
-  return JSON.stringify(event);
+  return stringifyEventJson(event);
 }
 
 /** `$`, `$.detail`, `$.detail.user.id`, `$.resources[0]`: the paths InputPath and InputPathsMap use. */
@@ -63,8 +66,8 @@ function fillTemplate(
     if (placeholder?.[1] !== undefined && placeholder[1] in values) {
       const value = values[placeholder[1]];
       output += insideString
-        ? JSON.stringify(typeof value === 'string' ? value : JSON.stringify(value ?? null)).slice(1, -1)
-        : JSON.stringify(value ?? null);
+        ? JSON.stringify(typeof value === 'string' ? value : stringifyEventJson(value ?? null)).slice(1, -1)
+        : stringifyEventJson(value ?? null);
       index += placeholder[0].length - 1;
       continue;
     }

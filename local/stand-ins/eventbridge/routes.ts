@@ -55,6 +55,11 @@ export interface Route {
   ruleName: string;
   eventBusName: string;
   eventPattern: unknown;
+  /**
+   * The pattern as the template wrote it, when it was a string: compiled from the text, so a number
+   * such as `1234567890123456789` keeps its digits (`JSON.parse` would round it).
+   */
+  eventPatternText?: string;
   enabled: boolean;
   targets: RouteTarget[];
 }
@@ -144,6 +149,7 @@ function toRoute(
     return undefined;
   }
   let eventPattern: unknown = properties.EventPattern;
+  const eventPatternText = typeof eventPattern === 'string' ? eventPattern : undefined;
   if (typeof eventPattern === 'string') {
     try {
       eventPattern = JSON.parse(eventPattern);
@@ -158,6 +164,7 @@ function toRoute(
     ruleName,
     eventBusName: ruleBusName(properties.EventBusName, context),
     eventPattern,
+    ...(eventPatternText !== undefined ? { eventPatternText } : {}),
     enabled: properties.State === undefined || properties.State === 'ENABLED',
     targets: targets.map((target) => toTarget(target, context)),
   };

@@ -175,6 +175,15 @@ describe('cidr', () => {
     ],
     ['IPv6 outside', [{ cidr: '2001:db8:1234:1a00::/64' }], '2001:db8:1234:1a01::1', false],
     ['an IPv4 range does not hold IPv6 addresses', [{ cidr: '0.0.0.0/0' }], '::1', false],
+    // A range written with host bits is the whole block, as event-ruler reads it since
+    // https://github.com/aws/event-ruler/pull/89 (the corpus has no such case).
+    ['host bits set: the start of the block', [{ cidr: '10.0.0.5/24' }], '10.0.0.0', true],
+    ['host bits set: below the address as written', [{ cidr: '10.0.0.5/24' }], '10.0.0.1', true],
+    ['host bits set: the end of the block', [{ cidr: '10.0.0.5/24' }], '10.0.0.255', true],
+    ['host bits set: outside the block', [{ cidr: '10.0.0.5/24' }], '10.0.1.0', false],
+    ['host bits set, /31', [{ cidr: '255.255.255.255/31' }], '255.255.255.254', true],
+    ['host bits set in IPv6', [{ cidr: '2001:db8::ffff/64' }], '2001:db8::1', true],
+    ['host bits set in IPv6: outside', [{ cidr: '2001:db8::ffff/64' }], '2001:db9::1', false],
   ])('%s', (...testCase) => check(testCase));
 });
 
@@ -199,4 +208,33 @@ describe('several operators on one field', () => {
     ['exists: false or a value', [{ exists: false }, 'ios'], undefined, true],
     ['exists: false or a value, other value', [{ exists: false }, 'ios'], 'web', false],
   ])('%s', (...testCase) => check(testCase));
+});
+
+// Numbers beyond 2^53 have no case in the service-validated corpus. event-ruler compiles a pattern
+// number into an exact match on its text plus, within ±5e9, a numeric match
+// (JsonRuleCompiler.writeRules), and reads an event's numbers as their text (Event.traverseObject);
+// PutEvents takes integers up to 2^63 - 1 (PutEvents API reference). The events here are JSON text,
+// read as the stand-in reads Detail: every number keeps its text.
+describe('numbers beyond 2^53, compared exactly', () => {
+  const eventText = (number: string) => `{"source":"braze.currents","detail":{"field":${number}}}`;
+
+  it.each([
+    ['the same integer', '[1234567890123456789]', '1234567890123456789', true],
+    ['the next integer down, the same double', '[1234567890123456789]', '1234567890123456788', false],
+    ['the next integer up, the same double', '[1234567890123456789]', '1234567890123456790', false],
+    ['the largest long', '[9223372036854775807]', '9223372036854775807', true],
+    ['the smallest long', '[-9223372036854775808]', '-9223372036854775807', false],
+    ['one of several alternatives', '[1, 1234567890123456789]', '1234567890123456789', true],
+    ['a decimal with more digits than a double keeps', '[0.10000000000000000001]', '0.1', true],
+    ['within ±5e9 the value decides, not the text', '[300]', '3.0e2', true],
+    ['beyond ±5e9 the text decides', '[10000000000]', '1e10', false],
+  ])('%s', (_, operand, number, expected) => {
+    expect(testEventPattern(`{"detail":{"field":${operand}}}`, eventText(number))).toBe(expected);
+  });
+
+  it('anything-but a big number, on the next integer: out of range, so it matches', () => {
+    expect(
+      testEventPattern('{"detail":{"field":[{"anything-but":[1]}]}}', eventText('1234567890123456788')),
+    ).toBe(true);
+  });
 });

@@ -105,6 +105,35 @@ describe('arrays in the event', () => {
   });
 });
 
+// Arrays mixing scalars and objects have no case in the service-validated corpus. event-ruler's
+// Event.traverseArray ties an object or array element to its position in the array, but adds a
+// scalar element with no position in it
+// (https://github.com/aws/event-ruler/blob/main/src/main/software/amazon/event/ruler/Event.java).
+describe('arrays mixing values and objects, as event-ruler reads them', () => {
+  const event = { detail: { a: [1, { b: 2 }, { b: 3, c: 'x' }] } };
+
+  it('matches a value of the array and a field of an object beside it', () => {
+    expect(testEventPattern({ detail: { a: [1], 'a.b': [2] } }, event)).toBe(true);
+  });
+
+  it('matches a scalar element on its own and a field of an object element on its own', () => {
+    expect(testEventPattern({ detail: { a: [1] } }, event)).toBe(true);
+    expect(testEventPattern({ detail: { a: { c: ['x'] } } }, event)).toBe(true);
+  });
+
+  it('still takes two fields of objects from the same element', () => {
+    expect(testEventPattern({ detail: { a: { b: [3], c: ['x'] } } }, event)).toBe(true);
+    expect(testEventPattern({ detail: { a: { b: [2], c: ['x'] } } }, event)).toBe(false);
+  });
+
+  it('keeps a nested array tied to its position, and its scalars free within it', () => {
+    const nested = { detail: { a: [[7, { d: 1 }], { e: 2 }] } };
+
+    expect(testEventPattern({ detail: { a: [7], 'a.d': [1] } }, nested)).toBe(true);
+    expect(testEventPattern({ detail: { 'a.d': [1], 'a.e': [2] } }, nested)).toBe(false);
+  });
+});
+
 describe('exists: false inside arrays', () => {
   const pattern = { items: { sku: ['a'], zpromo: [{ exists: false }] } };
 

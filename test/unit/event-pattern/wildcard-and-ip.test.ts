@@ -83,9 +83,9 @@ describe('IP addresses and CIDR ranges', () => {
         if ('problem' in range) throw new Error(range.problem);
         const toNumber = (ip: string) => ip.split('.').reduce((n, byte) => n * 256 + Number(byte), 0);
         const hostSpan = 2 ** (32 - mask);
-        // The service's range runs from the address as written (host bits kept) to the network's end.
-        const low = toNumber(base);
-        const high = Math.floor(low / hostSpan) * hostSpan + hostSpan - 1;
+        // The whole block, whatever host bits the address is written with (event-ruler PR #89).
+        const low = Math.floor(toNumber(base) / hostSpan) * hostSpan;
+        const high = low + hostSpan - 1;
 
         const inside = ipInRange(parseIp(candidate) as Uint8Array, range);
 

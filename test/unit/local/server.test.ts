@@ -1,13 +1,35 @@
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type HttpApiHandler, isTextBody, startReceiverServer, toHttpApiEvent } from '../../../local/server';
+import {
+  type HttpApiHandler,
+  invocationPayloadBytes,
+  isTextBody,
+  LAMBDA_MAX_INVOKE_REQUEST_BYTES,
+  payloadHeaders,
+  startReceiverServer,
+  toHttpApiEvent,
+} from '../../../local/server';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await stop?.();
   stop = undefined;
 });
+
+/** Writes a request as given (repeated headers kept) and resolves with the whole response text. */
+function rawPost(port: number, head: string[], body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(`${head.join('\r\n')}\r\n\r\n${body}`));
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+    });
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
 
 async function serve(handler: HttpApiHandler, maxPayloadBytes?: number) {
   const server = await startReceiverServer({ handler, port: 0, maxPayloadBytes, functionTimeoutMs: 10_000 });
@@ -34,12 +56,18 @@ describe('toHttpApiEvent', () => {
       {
         method: 'post',
         url: '/currents?app_group=brand-a&x=1&x=2',
-        headers: {
-          'Content-Type': 'application/json',
-          host: 'localhost:3000',
-          'x-dup': ['a', 'b'],
-          cookie: 'c1=1; c2=2',
-        },
+        rawHeaders: [
+          'Content-Type',
+          'application/json',
+          'host',
+          'localhost:3000',
+          'X-Dup',
+          'a',
+          'x-dup',
+          'b',
+          'cookie',
+          'c1=1; c2=2',
+        ],
         body: Buffer.from('{"events":[]}'),
         sourceIp: '10.0.0.1',
       },
@@ -73,7 +101,7 @@ describe('toHttpApiEvent', () => {
     const event = toHttpApiEvent({
       method: 'POST',
       url: '/currents',
-      headers: {},
+      rawHeaders: [],
       body: Buffer.alloc(0),
       sourceIp: '::1',
     });
@@ -85,16 +113,90 @@ describe('toHttpApiEvent', () => {
     expect(event.isBase64Encoded).toBe(false);
   });
 
+  // The split verified against a real HTTP API: https://github.com/ministackorg/ministack/pull/766
   it.each([
     [{ 'content-type': 'application/json' }, true],
+    [{ 'content-type': 'Application/JSON' }, true],
     [{ 'content-type': 'application/json; charset=utf-8' }, true],
+    [{ 'content-type': 'application/json;charset="UTF-8"' }, true],
     [{ 'content-type': 'text/plain' }, true],
-    [{ 'content-type': 'application/vnd.braze+json' }, true],
+    [{ 'content-type': 'text/csv; header=present' }, true],
+    [{ 'content-type': 'application/xml' }, true],
+    [{ 'content-type': 'application/javascript' }, true],
+    [{ 'content-type': 'application/json; charset=iso-8859-1' }, false],
+    [{ 'content-type': 'application/vnd.braze+json' }, false],
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, false],
+    [{ 'content-type': 'application/jsonx' }, false],
     [{ 'content-type': 'application/octet-stream' }, false],
+    [{ 'content-type': 'multipart/form-data; boundary=x' }, false],
     [{}, false],
     [{ 'content-type': 'application/json', 'content-encoding': 'gzip' }, false],
+    [{ 'content-type': 'application/json', 'content-encoding': 'identity' }, true],
   ])('treats %j as text: %s', (headers, expected) => {
     expect(isTextBody(headers)).toBe(expected);
+  });
+
+  it('passes a text-typed body that is not valid UTF-8 base64-encoded, byte for byte', () => {
+    // Prepare: "caf\xe9" is Latin-1, not UTF-8; a lossy decoder would make it "caf\ufffd".
+    const body = Buffer.from([0x7b, 0x22, 0x63, 0x61, 0x66, 0xe9, 0x22, 0x7d]);
+
+    // Act
+    const event = toHttpApiEvent({
+      method: 'POST',
+      url: '/currents',
+      rawHeaders: ['content-type', 'application/json'],
+      body,
+      sourceIp: '127.0.0.1',
+    });
+
+    // Assess
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body ?? '', 'base64')).toEqual(body);
+  });
+
+  it('passes valid UTF-8 as text unaltered, a byte order mark and U+FFFD included', () => {
+    // Prepare
+    const text = '\ufeff{"name":"Zoë \ufffd 🚀"}';
+
+    // Act
+    const event = toHttpApiEvent({
+      method: 'POST',
+      url: '/currents',
+      rawHeaders: ['content-type', 'application/json'],
+      body: Buffer.from(text, 'utf8'),
+      sourceIp: '127.0.0.1',
+    });
+
+    // Assess
+    expect(event.isBase64Encoded).toBe(false);
+    expect(event.body).toBe(text);
+  });
+});
+
+describe('payloadHeaders', () => {
+  it('joins repeated headers with commas in the order received, whatever the case of their names', () => {
+    // Act
+    const { headers, cookies } = payloadHeaders([
+      'Authorization',
+      'Bearer a',
+      'X-Other',
+      '1',
+      'authorization',
+      'Bearer b',
+    ]);
+
+    // Assess
+    expect(headers).toEqual({ authorization: 'Bearer a,Bearer b', 'x-other': '1' });
+    expect(cookies).toBeUndefined();
+  });
+
+  it('puts every cookie of every Cookie header into cookies, and none into headers', () => {
+    // Act
+    const { headers, cookies } = payloadHeaders(['Cookie', 'a=1; b=2', 'cookie', 'c=3']);
+
+    // Assess
+    expect(cookies).toEqual(['a=1', 'b=2', 'c=3']);
+    expect(headers).toEqual({});
   });
 });
 
@@ -178,6 +280,98 @@ describe('startReceiverServer', () => {
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ message: 'Request Entity Too Large' });
     expect(calls).toHaveLength(0);
+  });
+
+  it('gives the handler both Authorization headers of a request, joined, as API Gateway does', async () => {
+    // Prepare
+    const { handler, calls } = recording();
+    const { port } = await serve(handler);
+    const body = '{"events":[]}';
+
+    // Act: fetch would merge the headers itself, so the request is written by hand.
+    const response = await rawPost(
+      port,
+      [
+        'POST /currents HTTP/1.1',
+        'Host: 127.0.0.1',
+        'Content-Type: application/json',
+        'Authorization: Bearer good',
+        'Authorization: Bearer other',
+        `Content-Length: ${body.length}`,
+        'Connection: close',
+      ],
+      body,
+    );
+
+    // Assess
+    expect(response).toMatch(/^HTTP\/1\.1 200/);
+    expect(calls[0]?.event.headers.authorization).toBe('Bearer good,Bearer other');
+  });
+
+  it('refuses an event over the invocation limit with a 500 and does not invoke the function', async () => {
+    // Prepare: a body under API Gateway's limit whose escaped JSON event is over a (small) Lambda limit.
+    const { handler, calls } = recording();
+    const server = await startReceiverServer({ handler, port: 0, maxInvokePayloadBytes: 4096 });
+    stop = server.close;
+    const quiet = console.error;
+    const logged: string[] = [];
+    console.error = (message: string) => logged.push(message);
+
+    // Act
+    let response: Response;
+    try {
+      response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [{ text: '"'.repeat(2500) }] }),
+      });
+    } finally {
+      console.error = quiet;
+    }
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ message: 'Internal Server Error' });
+    expect(calls).toHaveLength(0);
+    expect(logged.join('\n')).toMatch(/not invoked: the event is \d+ bytes, over Lambda's 4096-byte/);
+  });
+
+  it('invokes the function with an event just under the limit', async () => {
+    // Prepare
+    const { handler, calls } = recording();
+    const server = await startReceiverServer({ handler, port: 0, maxInvokePayloadBytes: 4096 });
+    stop = server.close;
+
+    // Act
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ events: [{ text: 'x'.repeat(2500) }] }),
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(calls).toHaveLength(1);
+    expect(invocationPayloadBytes(calls[0]?.event as APIGatewayProxyEventV2)).toBeLessThanOrEqual(4096);
+  });
+
+  it('counts the limit as Lambda does: 6,291,456 bytes of event JSON', () => {
+    // Prepare
+    const event = toHttpApiEvent({
+      method: 'POST',
+      url: '/currents',
+      rawHeaders: ['content-type', 'application/json'],
+      body: Buffer.from('"é"'),
+      sourceIp: '127.0.0.1',
+    });
+
+    // Act
+    const bytes = invocationPayloadBytes(event);
+
+    // Assess: the body counts escaped ("\\"é\\"" is 7 characters, é 2 bytes), inside the whole event.
+    expect(LAMBDA_MAX_INVOKE_REQUEST_BYTES).toBe(6_291_456);
+    expect(bytes).toBe(Buffer.byteLength(JSON.stringify(event)));
+    expect(JSON.stringify(event)).toContain('"body":"\\"é\\""');
   });
 
   it('hides a handler failure behind a generic 500', async () => {

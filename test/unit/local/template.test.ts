@@ -15,6 +15,7 @@ const template = {
       Type: 'AWS::Lambda::Function',
       Properties: {
         Timeout: 20,
+        MemorySize: 1024,
         Environment: {
           Variables: {
             EVENT_BUS_NAME: { Ref: 'Bus1' },
@@ -49,9 +50,11 @@ describe('readPipelineFunctions', () => {
     // Assess
     expect(functions.receiver.logicalId).toBe('Receiver1');
     expect(functions.receiver.timeoutSeconds).toBe(20);
+    expect(functions.receiver.memorySize).toBe(1024);
     expect(functions.redrive).toMatchObject({
       logicalId: 'Redrive1',
       timeoutSeconds: 60,
+      memorySize: 128,
       queueLogicalId: 'Spill1',
       batchSize: 7,
     });

@@ -11,6 +11,11 @@ import { entrySize } from '../../../local/stand-ins/eventbridge/put-events-valid
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** A Detail object nested `levels` deep, the outer object included: `{"a":{"a":…{}}}`. */
+function nested(levels: number): string {
+  return `${'{"a":'.repeat(levels - 1)}{}${'}'.repeat(levels - 1)}`;
+}
+
 function entry(overrides: Partial<PutEventsRequestEntry> = {}): PutEventsRequestEntry {
   return {
     Source: 'braze.currents',
@@ -140,6 +145,82 @@ describe('EventBridge stand-in PutEvents with a real SDK v3 client', () => {
       NotAuthorizedForSourceException: 1,
     });
     expect(standIn.events).toHaveLength(1);
+  });
+
+  // Each limit as the EventBridge API reference states it (PutEvents, PutEventsRequestEntry).
+  it.each([
+    ['a DetailType of 128 characters', entry({ DetailType: 'd'.repeat(128) }), undefined],
+    ['a DetailType of 129 characters', entry({ DetailType: 'd'.repeat(129) }), 'InvalidArgument'],
+    ['a Detail nested 1000 levels', entry({ Detail: nested(1000) }), undefined],
+    ['a Detail nested 1001 levels', entry({ Detail: nested(1001) }), 'MalformedDetail'],
+    ['a Detail nested 1300 levels', entry({ Detail: nested(1300) }), 'MalformedDetail'],
+    ['the largest long', entry({ Detail: '{"n":9223372036854775807}' }), undefined],
+    ['the smallest long', entry({ Detail: '{"n":[-9223372036854775808]}' }), undefined],
+    ['an integer over the largest long', entry({ Detail: '{"n":9223372036854775808}' }), 'MalformedDetail'],
+    [
+      'an integer under the smallest long',
+      entry({ Detail: '{"n":-9223372036854775809}' }),
+      'MalformedDetail',
+    ],
+    ['a large decimal (not an integer)', entry({ Detail: '{"n":9223372036854775808.5}' }), undefined],
+    ['a large exponent (not an integer)', entry({ Detail: '{"n":1e30}' }), undefined],
+    ['an integer-looking string', entry({ Detail: '{"n":"99999999999999999999"}' }), undefined],
+    ['brackets inside strings do not nest', entry({ Detail: `{"s":"${'['.repeat(1500)}"}` }), undefined],
+  ])('%s: %s', async (_, item, errorCode) => {
+    const result = await client.send(new PutEventsCommand({ Entries: [item] }));
+
+    expect(result.Entries?.[0]?.ErrorCode).toBe(errorCode);
+    expect(result.FailedEntryCount).toBe(errorCode ? 1 : 0);
+    expect(standIn.events).toHaveLength(errorCode ? 0 : 1);
+  });
+
+  it.each([
+    [
+      'an EventBusName of 1601 characters',
+      entry({ EventBusName: 'b'.repeat(1601) }),
+      "at 'entries.1.member.eventBusName' failed to satisfy constraint: Member must have length less than or equal to 1600",
+    ],
+    [
+      'an EventBusName outside the pattern',
+      entry({ EventBusName: 'my bus' }),
+      "Value 'my bus' at 'entries.1.member.eventBusName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[\\.\\-_A-Za-z0-9]+",
+    ],
+    [
+      'a Resources member of 2049 characters',
+      entry({ Resources: ['r'.repeat(2049)] }),
+      "at 'entries.1.member.resources' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2048]",
+    ],
+    [
+      'a TraceHeader of 501 characters',
+      entry({ TraceHeader: 't'.repeat(501) }),
+      "at 'entries.1.member.traceHeader' failed to satisfy constraint: Member must have length less than or equal to 500",
+    ],
+  ])('refuses the whole call for %s (ValidationException)', async (_, item, message) => {
+    const call = client.send(new PutEventsCommand({ Entries: [entry(), item] }));
+
+    await expect(call).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(call).rejects.toThrow(message.replace("'entries.1.", "'entries.2."));
+    expect(standIn.events).toHaveLength(0);
+  });
+
+  it('counts every constraint a call breaks in one message', async () => {
+    const call = client.send(
+      new PutEventsCommand({
+        Entries: [entry({ EventBusName: 'a b' }), entry({ TraceHeader: 't'.repeat(501) })],
+      }),
+    );
+
+    await expect(call).rejects.toThrow(
+      /^2 validation errors detected: Value 'a b' at 'entries\.1\.member\.eventBusName'.*; Value 't+' at 'entries\.2\.member\.traceHeader'/,
+    );
+  });
+
+  it('accepts resources that are not ARNs, within their length', async () => {
+    const result = await client.send(
+      new PutEventsCommand({ Entries: [entry({ Resources: ['app_group=brand-a', 'r'.repeat(2048)] })] }),
+    );
+
+    expect(result.FailedEntryCount).toBe(0);
   });
 
   it('accepts an entry for an unknown bus and drops the event, as the service does', async () => {
