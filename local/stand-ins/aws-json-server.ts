@@ -66,6 +66,12 @@ const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
 export class AwsJsonServer {
   private server: Server | undefined;
   private baseUrl: string | undefined;
+  /**
+   * Requests whose client went away before the answer was written out (e.g. an SDK request timeout
+   * on a loaded machine). The operation may still have run: a client that retries such a call
+   * causes a duplicate, as it would against AWS.
+   */
+  answersLost = 0;
 
   constructor(private readonly options: AwsJsonServerOptions) {}
 
@@ -73,6 +79,9 @@ export class AwsJsonServer {
   async start(port = 0, host = '127.0.0.1'): Promise<{ url: string }> {
     if (this.server) throw new Error('already started');
     const server = createServer((request, response) => {
+      response.on('close', () => {
+        if (!response.writableFinished) this.answersLost += 1;
+      });
       this.handle(request, response).catch((error: unknown) => {
         this.answerError(response, new AwsServiceError('InternalFailure', String(error), 500));
       });

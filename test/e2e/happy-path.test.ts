@@ -65,9 +65,12 @@ describe('happy path: 5,000 events over all 96 types', () => {
       expect(event.time).toBe(new Date(detail.time * 1000).toISOString().replace('.000Z', 'Z'));
     }
     expect(busIdCounts(test.pipeline).size).toBe(EVENT_COUNT);
-    // Braze delivery is at-least-once end to end; a copy can only come from a publish that timed out
-    // on a loaded machine and was spilled over, never from the plain path.
-    if (onBus.length > EVENT_COUNT) expect(test.pipeline.counts().spilled).toBeGreaterThan(0);
+    // Delivery is at-least-once end to end. A copy comes only from a PutEvents call whose answer the
+    // receiver did not wait for (a request timeout on a loaded machine: it retries or spills all of
+    // that call's ≤ 10 entries) or from a spilled entry the redrive publishes again.
+    const eventBridge = test.pipeline.standIns.eventBridge;
+    const copiesExplained = 10 * (eventBridge?.answersLost ?? 0) + test.pipeline.counts().spilled;
+    expect(onBus.length - EVENT_COUNT).toBeLessThanOrEqual(copiesExplained);
   });
 
   it('archives every event on the bus, as sent, under its event_type/dt/hour partition', async () => {

@@ -176,6 +176,14 @@ export class EventBridgeStandIn {
     return this.server.start(this.options.port ?? 0);
   }
 
+  /**
+   * PutEvents (and other) calls whose caller stopped waiting before the answer was written: their
+   * entries may be on the bus although the caller saw a failure, so its retry puts them twice.
+   */
+  get answersLost(): number {
+    return this.server.answersLost;
+  }
+
   get url(): string {
     return this.server.url;
   }
