@@ -66,6 +66,12 @@ export interface RetryPolicy {
 
 export const DEFAULT_BACKOFF = { baseDelayMs: 50, maxDelayMs: 2_000 } as const;
 
+/**
+ * The first round is always attempted, with at least this long per call even when the budget is
+ * spent (the callers keep a larger reserve behind the budget); later rounds only within it.
+ */
+export const FIRST_ROUND_MIN_BUDGET_MS = 1_000;
+
 export function realClock(): Pick<RetryPolicy, 'now' | 'sleep' | 'random'> {
   return {
     now: Date.now,
@@ -154,8 +160,9 @@ async function sendChunk<T extends PublishItem>(
   port: PutEventsPort,
   items: T[],
   policy: Pick<RetryPolicy, 'deadline' | 'now'>,
+  minBudgetMs: number,
 ): Promise<ChunkResult<T>[]> {
-  const budgetMs = timeLeft(policy.deadline, policy.now());
+  const budgetMs = Math.max(minBudgetMs, timeLeft(policy.deadline, policy.now()));
   try {
     const entries = items.map((item) => item.entry);
     const outcomes = await withDeadline(
@@ -173,8 +180,8 @@ async function sendChunk<T extends PublishItem>(
       }
       const middle = Math.ceil(items.length / 2);
       const halves = await Promise.all([
-        sendChunk(port, items.slice(0, middle), policy),
-        sendChunk(port, items.slice(middle), policy),
+        sendChunk(port, items.slice(0, middle), policy, minBudgetMs),
+        sendChunk(port, items.slice(middle), policy, minBudgetMs),
       ]);
       return halves.flat();
     }
@@ -192,7 +199,11 @@ export async function publishEntries<T extends PublishItem>(
   while (pending.length > 0) {
     outcome.rounds++;
     const results = (
-      await Promise.all(chunkForPutEvents(pending).map((chunk) => sendChunk(port, chunk, policy)))
+      await Promise.all(
+        chunkForPutEvents(pending).map((chunk) =>
+          sendChunk(port, chunk, policy, outcome.rounds === 1 ? FIRST_ROUND_MIN_BUDGET_MS : 0),
+        ),
+      )
     ).flat();
     const retry: T[] = [];
     for (const result of results) {

@@ -160,11 +160,11 @@ describe('redrive', () => {
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     const call = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(call?.Key).toMatch(
-      /^quarantine\/dt=\d{4}-\d{2}-\d{2}\/redrive-junk-1\/invalid-spillover-message-0\.json$/,
+      /^quarantine\/dt=\d{4}-\d{2}-\d{2}\/redrive-junk-1\/invalid-spillover-message-junk-1\.json$/,
     );
     expect(JSON.parse(String(call?.Body))).toMatchObject({
       reason: 'invalid-spillover-message',
-      body: malformed,
+      items: [{ index: 0, body: malformed }],
     });
     expect(output.metrics()[METRIC.eventsQuarantined]).toBe(1);
   });
@@ -188,10 +188,9 @@ describe('redrive', () => {
     ]);
     expect(response).toEqual({ batchItemFailures: [] });
     const call = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
-    expect(call?.Key).toMatch(/\/batch-z\/rejected-entry-1\.json$/);
+    expect(call?.Key).toMatch(/\/batch-z\/rejected-entry-m1\.json$/);
     expect(JSON.parse(String(call?.Body))).toMatchObject({
-      entry: { Detail: JSON.stringify(events[1]) },
-      error: 'MalformedDetail: bad',
+      items: [{ index: 1, entry: { Detail: JSON.stringify(events[1]) }, error: 'MalformedDetail: bad' }],
     });
   });
 });
