@@ -23,7 +23,8 @@ export function parseCidr(text: string): Cidr | { problem: string } {
   const slash = text.indexOf('/');
   const address = slash < 0 ? text : text.slice(0, slash);
   const prefixText = slash < 0 ? undefined : text.slice(slash + 1);
-  const family = isIP(address);
+  // A zone index (`fe80::1%eth0`) names an interface, not a network: not a CIDR block.
+  const family = address.includes('%') ? 0 : isIP(address);
   const maxPrefix = family === 6 ? 128 : 32;
   const prefix =
     prefixText === undefined ? maxPrefix : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
