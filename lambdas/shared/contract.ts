@@ -46,7 +46,7 @@ export const ENV = {
 /** Defaults for the tunables above. */
 export const DEFAULTS = {
   /**
-   * The largest body that always fits Lambda's 6 MB invocation once API Gateway has escaped it
+   * The largest body that, when it is valid JSON, always fits Lambda's 6 MB invocation once API Gateway has escaped it
    * (derived in `body-cap.ts`): 3,014,656 bytes. A 413 only makes Braze split the batch.
    */
   maxBodyBytes: MAX_BODY_CAP_BYTES,
