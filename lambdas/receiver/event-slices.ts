@@ -48,34 +48,43 @@ export interface ValueShape {
 
 /**
  * 19 digits in a row: the shortest run that can spell an integer outside the signed 64-bit range
- * (whose largest is 9,223,372,036,854,775,807). Found with one native regex scan of the body; only
- * when the body has such a run are its elements looked at one by one.
+ * (whose largest is 9,223,372,036,854,775,807). Counted while skipping, outside strings only (the
+ * scan jumps over strings, where most of an event's bytes are: cheaper than a regex over the body).
  */
-const LONG_DIGIT_RUN = /\d{19}/;
+const INT64_DIGITS = 19;
 
 // Filled by skipValue as it walks: no allocation on the hot path.
 let seenDepth = 0;
+let seenLongDigitRun = false;
 
 /** `index` is at the first character of a value; returns the index just past it. */
 function skipValue(text: string, index: number): number {
   const first = text.charCodeAt(index);
   seenDepth = 0;
+  seenLongDigitRun = false;
   if (first === QUOTE) return skipString(text, index);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
     let depth = 0;
+    let digits = 0;
     let i = index;
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) {
         i = skipString(text, i);
+        digits = 0;
         continue;
       }
-      if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        if (++depth > seenDepth) seenDepth = depth;
-      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return i + 1;
-      } else if (Number.isNaN(c)) throw new Error('unterminated value');
+      if (c <= 0x39 && c >= 0x30) {
+        if (++digits >= INT64_DIGITS) seenLongDigitRun = true;
+      } else {
+        digits = 0;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (++depth > seenDepth) seenDepth = depth;
+        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          depth--;
+          if (depth === 0) return i + 1;
+        } else if (Number.isNaN(c)) throw new Error('unterminated value');
+      }
       i++;
     }
   }
@@ -112,15 +121,11 @@ export function sliceEvents(text: string, shapes?: ValueShape[]): string[] | und
   }
   if (eventsStart < 0 || text.charCodeAt(eventsStart) !== OPEN_BRACKET) return undefined;
   const slices: string[] = [];
-  const anyLongDigitRun = shapes !== undefined && LONG_DIGIT_RUN.test(text);
   i = skipBlank(text, eventsStart + 1);
   while (text.charCodeAt(i) !== CLOSE_BRACKET) {
     const end = skipValue(text, i);
     slices.push(text.slice(i, end));
-    shapes?.push({
-      depth: seenDepth,
-      longDigitRun: anyLongDigitRun && LONG_DIGIT_RUN.test(slices[slices.length - 1] ?? ''),
-    });
+    shapes?.push({ depth: seenDepth, longDigitRun: seenLongDigitRun });
     i = skipBlank(text, end);
     if (text.charCodeAt(i) === COMMA) i = skipBlank(text, i + 1);
     else if (text.charCodeAt(i) !== CLOSE_BRACKET) return undefined;
@@ -131,7 +136,7 @@ export function sliceEvents(text: string, shapes?: ValueShape[]): string[] | und
 /** The {@link ValueShape} of one JSON value's text (`text` must be JSON). */
 export function valueShape(text: string): ValueShape {
   skipValue(text, skipBlank(text, 0));
-  return { depth: seenDepth, longDigitRun: LONG_DIGIT_RUN.test(text) };
+  return { depth: seenDepth, longDigitRun: seenLongDigitRun };
 }
 
 /**

@@ -112,6 +112,8 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
         timeLeft(deadline, deps.clock.now()),
         () => deps.tokens.activeDigests(),
         'reading the active tokens',
+        // Powertools' provider takes no signal; the Secrets Manager client's timeout ends the request.
+        false,
       );
     } catch (error) {
       logger.error('the active tokens could not be read', { error: error as Error });

@@ -72,6 +72,9 @@ export const DEFAULT_BACKOFF = { baseDelayMs: 50, maxDelayMs: 2_000 } as const;
  */
 export const FIRST_ROUND_MIN_BUDGET_MS = 1_000;
 
+/** Budgets below this get an AbortSignal (the SDK client's own request timeout is 3 s). */
+const PUT_EVENTS_SIGNAL_BELOW_MS = 3_000;
+
 export function realClock(): Pick<RetryPolicy, 'now' | 'sleep' | 'random'> {
   return {
     now: Date.now,
@@ -165,10 +168,12 @@ async function sendChunk<T extends PublishItem>(
   const budgetMs = Math.max(minBudgetMs, timeLeft(policy.deadline, policy.now()));
   try {
     const entries = items.map((item) => item.entry);
+    // The SDK adapter ends a request after 3 s itself; a signal is only worth its cost below that.
     const outcomes = await withDeadline(
       budgetMs,
       (signal) => port.putEvents(entries, budgetMs, signal),
       'PutEvents',
+      budgetMs < PUT_EVENTS_SIGNAL_BELOW_MS,
     );
     return [{ kind: 'answered', items, outcomes }];
   } catch (error) {
