@@ -1,19 +1,29 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
+import { MAX_BODY_CAP_BYTES } from '../lambdas/shared/body-cap';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
+import {
+  cidrProblem,
+  eventSourceProblem,
+  MIN_BODY_CAP_BYTES,
+  maxBodyBytesProblem,
+} from '../lambdas/shared/settings';
+
+/** A zod check from one of the validators the functions use too (`lambdas/shared/settings.ts`). */
+function checkedBy<T>(problemOf: (value: T) => string | undefined) {
+  return (value: T, issues: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) issues.addIssue({ code: 'custom', message: problem });
+  };
+}
 
 /**
- * Lambda's synchronous invocation payload is capped at 6 MB (6,291,456 bytes) and API Gateway
- * hands the body over inside a JSON event, base64-encoded when it is not text (a gzip body grows by
- * a third). The largest cap the receiver can enforce itself, with room for the event around it, is
- * therefore 4.25 MiB; a body above ~6 MB never reaches the receiver.
+ * The largest `maxBodyBytes`: any valid-JSON body at or under it makes an API Gateway event under
+ * Lambda's 6 MB invocation limit (derivation in `lambdas/shared/body-cap.ts`).
  */
-export const MAX_BODY_CAP_BYTES = 4.25 * 1024 * 1024;
+export { MAX_BODY_CAP_BYTES };
 
-/**
- * The stack's default cap: Braze's batches of 100 events are usually far smaller, and a 413 only
- * makes Braze split the batch, while an invocation Lambda refuses is an error Braze retries as is.
- */
+/** The stack's default cap, the largest safe one: a 413 only makes Braze split the batch. */
 export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
 
 /**
@@ -31,9 +41,6 @@ export const MAX_SILENCE_HOURS = 96;
 const LOG_RETENTION_CHOICES = new Set<number>(
   Object.values(RetentionDays).filter((value): value is number => typeof value === 'number'),
 );
-
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-const IPV6_CIDR = /^[0-9a-fA-F:]+:[0-9a-fA-F:.]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/;
 
 /** `cdk -c key=value` hands every value over as a string, `cdk.json` keeps JSON types: accept both. */
 const wholeNumber = (min: number, max: number) =>
@@ -65,12 +72,7 @@ export const bridgeConfigSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and -')
       .default('CurrentsBridge'),
     /** `Source` of every published event; the rules match on it. */
-    eventSource: z
-      .string()
-      .min(1)
-      .max(256)
-      .refine((source) => !source.startsWith('aws.'), 'the prefix "aws." is reserved for AWS services')
-      .default(DEFAULT_EVENT_SOURCE),
+    eventSource: z.string().superRefine(checkedBy(eventSourceProblem)).default(DEFAULT_EVENT_SOURCE),
     /** Where alarm notifications are e-mailed; no subscription when unset. */
     alarmEmail: z.email().optional(),
     /** Hours without a single received event before the silence alarm fires. */
@@ -87,26 +89,15 @@ export const bridgeConfigSchema = z
      */
     replayArchiveDays: wholeNumber(1, 36_500).optional(),
     /** Largest request body (bytes, as received) the receiver accepts before answering 413. */
-    maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULT_MAX_BODY_BYTES),
+    maxBodyBytes: wholeNumber(MIN_BODY_CAP_BYTES, MAX_BODY_CAP_BYTES)
+      .superRefine(checkedBy(maxBodyBytesProblem))
+      .default(DEFAULT_MAX_BODY_BYTES),
     /** Steady-state requests per second the API stage accepts before answering 429. */
     throttlingRateLimit: wholeNumber(1, 10_000).default(100),
     /** Requests the API stage accepts in a burst before answering 429. */
     throttlingBurstLimit: wholeNumber(1, 5_000).default(200),
     /** Source CIDRs allowed to call the API (Braze publishes its IPs per cluster); any when empty. */
-    allowedSourceCidrs: stringList
-      .pipe(
-        z.array(
-          z.string().superRefine((cidr, issues) => {
-            if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) {
-              issues.addIssue({
-                code: 'custom',
-                message: `"${cidr}" is not a CIDR block such as 203.0.113.0/24`,
-              });
-            }
-          }),
-        ),
-      )
-      .default([]),
+    allowedSourceCidrs: stringList.pipe(z.array(z.string().superRefine(checkedBy(cidrProblem)))).default([]),
     /** Days the function, API access and Firehose logs are kept. */
     logRetentionDays: z
       .preprocess(

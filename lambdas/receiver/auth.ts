@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
+import { parseCidr } from '../shared/settings';
 
 export type BearerResult = { kind: 'token'; token: string } | { kind: 'missing' } | { kind: 'not-bearer' };
 
@@ -42,14 +43,10 @@ export function sourceIpAllowList(cidrs: readonly string[]): SourceIpCheck {
   // node:net's BlockList does the prefix arithmetic for IPv4 and IPv6; only the parsing is ours.
   const allowed = new BlockList();
   for (const cidr of cidrs) {
-    const [address = '', prefixText] = cidr.split('/');
-    const family = isIP(address);
-    const prefix = prefixText === undefined ? (family === 6 ? 128 : 32) : Number(prefixText);
-    const maxPrefix = family === 6 ? 128 : 32;
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix) {
-      throw new Error(`ALLOWED_SOURCE_CIDRS: not a CIDR: ${cidr}`);
-    }
-    allowed.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
+    // The same parser the stack validates `allowedSourceCidrs` with at synth.
+    const parsed = parseCidr(cidr);
+    if ('problem' in parsed) throw new Error(`ALLOWED_SOURCE_CIDRS: ${parsed.problem}`);
+    allowed.addSubnet(parsed.address, parsed.prefix, parsed.family);
   }
   return (sourceIp) => {
     const family = sourceIp ? isIP(sourceIp) : 0;

@@ -4,17 +4,24 @@
  * `id` and `time` is published, so rules still route it.
  */
 import { randomUUID } from 'node:crypto';
+import { eventTypePartitionValue } from '../shared/archive-partition';
 import { entrySize } from '../shared/bus-entry';
 import { CLAIM_CHECK_FIELD, type ClaimCheckDetail, S3_PREFIX } from '../shared/contract';
-import { safeKeySegment, utcDate } from '../shared/quarantine';
+import { utcDate } from '../shared/quarantine';
 import type { PreparedEvent } from './entries';
 
 /** An `id` longer than this is not copied into the pointer, which must stay small. */
 const MAX_POINTER_ID_LENGTH = 256;
 
+/**
+ * `claim-check/dt=YYYY-MM-DD/event_type=<value>/<id>.json`: `<value>` is the archive's partition
+ * encoding of the type (jq `@uri`, never a `/` or a `..` segment; at most 244 bytes, longer types
+ * are quarantined before), `<id>` the Braze id when it is a plain UUID-like name, else a new UUID.
+ */
 export function claimCheckKey(receivedAt: Date, eventType: string, id: unknown): string {
-  const usableId = typeof id === 'string' && /^[A-Za-z0-9._-]{1,128}$/.test(id) ? id : randomUUID();
-  return `${S3_PREFIX.claimCheck}dt=${utcDate(receivedAt)}/${safeKeySegment(eventType)}/${usableId}.json`;
+  const usableId =
+    typeof id === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/.test(id) ? id : randomUUID();
+  return `${S3_PREFIX.claimCheck}dt=${utcDate(receivedAt)}/event_type=${eventTypePartitionValue(eventType)}/${usableId}.json`;
 }
 
 export function pointerDetail(prepared: PreparedEvent, bucket: string, key: string): ClaimCheckDetail {

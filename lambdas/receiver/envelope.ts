@@ -2,11 +2,15 @@
  * The Currents envelope `{"events":[…]}`. Braze checks credentials with an empty body, `{}` or
  * `{"events":[]}`; those are valid and carry nothing.
  */
-import { sliceEvents } from './event-slices';
+import { sliceEvents, type ValueShape } from './event-slices';
 
 export type EnvelopeResult =
-  /** `texts[i]` is the source text of `events[i]`, when the scanner could tell. */
-  { kind: 'events'; events: unknown[]; texts?: string[] } | { kind: 'invalid'; message: string };
+  /**
+   * `texts[i]` is the source text of `events[i]`, and `shapes[i]` its nesting and digit runs, when
+   * the scanner could tell.
+   */
+  | { kind: 'events'; events: unknown[]; texts?: string[]; shapes?: ValueShape[] }
+  | { kind: 'invalid'; message: string };
 
 export function parseEnvelope(text: string): EnvelopeResult {
   // Stops at the first non-blank character; trim() would copy the whole body.
@@ -27,7 +31,10 @@ export function parseEnvelope(text: string): EnvelopeResult {
   }
   const events = (parsed as { events: unknown }).events;
   if (!Array.isArray(events)) return { kind: 'invalid', message: 'events is not an array' };
-  const texts = sliceEvents(text);
+  const shapes: ValueShape[] = [];
+  const texts = sliceEvents(text, shapes);
   // A count that does not match would mean a scanner bug: then every Detail is re-serialized.
-  return texts?.length === events.length ? { kind: 'events', events, texts } : { kind: 'events', events };
+  return texts?.length === events.length && shapes.length === events.length
+    ? { kind: 'events', events, texts, shapes }
+    : { kind: 'events', events };
 }

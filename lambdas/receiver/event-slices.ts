@@ -36,24 +36,55 @@ function skipString(text: string, index: number): number {
   }
 }
 
+/**
+ * What the scan saw of the last value it skipped, for the PutEvents limits on `Detail`: its
+ * deepest nesting (an object or array is level 1) and whether it holds a run of 19 or more digits
+ * outside strings (the only way to write an integer outside the signed 64-bit range).
+ */
+export interface ValueShape {
+  depth: number;
+  longDigitRun: boolean;
+}
+
+/**
+ * 19 digits in a row: the shortest run that can spell an integer outside the signed 64-bit range
+ * (whose largest is 9,223,372,036,854,775,807). Counted while skipping, outside strings only (the
+ * scan jumps over strings, where most of an event's bytes are: cheaper than a regex over the body).
+ */
+const INT64_DIGITS = 19;
+
+// Filled by skipValue as it walks: no allocation on the hot path.
+let seenDepth = 0;
+let seenLongDigitRun = false;
+
 /** `index` is at the first character of a value; returns the index just past it. */
 function skipValue(text: string, index: number): number {
   const first = text.charCodeAt(index);
+  seenDepth = 0;
+  seenLongDigitRun = false;
   if (first === QUOTE) return skipString(text, index);
   if (first === OPEN_BRACE || first === OPEN_BRACKET) {
     let depth = 0;
+    let digits = 0;
     let i = index;
     for (;;) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) {
         i = skipString(text, i);
+        digits = 0;
         continue;
       }
-      if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
-      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-        depth--;
-        if (depth === 0) return i + 1;
-      } else if (Number.isNaN(c)) throw new Error('unterminated value');
+      if (c <= 0x39 && c >= 0x30) {
+        if (++digits >= INT64_DIGITS) seenLongDigitRun = true;
+      } else {
+        digits = 0;
+        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (++depth > seenDepth) seenDepth = depth;
+        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          depth--;
+          if (depth === 0) return i + 1;
+        } else if (Number.isNaN(c)) throw new Error('unterminated value');
+      }
       i++;
     }
   }
@@ -69,9 +100,10 @@ function skipValue(text: string, index: number): number {
 /**
  * The source text of each element of the root object's `events` array, or undefined when the
  * body is not such an object. Like `JSON.parse`, the last `events` key wins, and keys are compared
- * after unescaping. `text` must be JSON that `JSON.parse` accepted.
+ * after unescaping. `text` must be JSON that `JSON.parse` accepted. When `shapes` is given, it
+ * receives each element's {@link ValueShape}, aligned with the slices.
  */
-export function sliceEvents(text: string): string[] | undefined {
+export function sliceEvents(text: string, shapes?: ValueShape[]): string[] | undefined {
   let i = skipBlank(text, 0);
   if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
   i = skipBlank(text, i + 1);
@@ -93,9 +125,45 @@ export function sliceEvents(text: string): string[] | undefined {
   while (text.charCodeAt(i) !== CLOSE_BRACKET) {
     const end = skipValue(text, i);
     slices.push(text.slice(i, end));
+    shapes?.push({ depth: seenDepth, longDigitRun: seenLongDigitRun });
     i = skipBlank(text, end);
     if (text.charCodeAt(i) === COMMA) i = skipBlank(text, i + 1);
     else if (text.charCodeAt(i) !== CLOSE_BRACKET) return undefined;
   }
   return slices;
+}
+
+/** The {@link ValueShape} of one JSON value's text (`text` must be JSON). */
+export function valueShape(text: string): ValueShape {
+  skipValue(text, skipBlank(text, 0));
+  return { depth: seenDepth, longDigitRun: seenLongDigitRun };
+}
+
+/**
+ * The first integer literal in a JSON text (outside strings) that lies outside `[min, max]`, or
+ * undefined. A number with a fraction or an exponent is not an integer literal. Slow (BigInt per
+ * long literal): run it only on values whose shape says `longDigitRun`.
+ */
+export function integerOutOfRange(text: string, min: bigint, max: bigint): string | undefined {
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = skipString(text, i);
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      while (end < text.length && /[0-9.eE+-]/.test(text.charAt(end))) end++;
+      const literal = text.slice(i, end);
+      if (/^-?\d+$/.test(literal)) {
+        const value = BigInt(literal);
+        if (value < min || value > max) return literal;
+      }
+      i = end;
+      continue;
+    }
+    i++;
+  }
+  return undefined;
 }

@@ -6,9 +6,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
+import { timeLeft, withDeadline } from '../shared/deadline';
 import { isKnownEventType } from '../shared/event-types';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
-import { type ObjectStorePort, type QuarantineRecord, quarantine } from '../shared/quarantine';
+import {
+  type ObjectStorePort,
+  type QuarantineBatch,
+  type QuarantineItem,
+  type QuarantineReason,
+  quarantine,
+} from '../shared/quarantine';
 import { buildSpilloverBodies, type SpilloverPort, sendToSpillover } from '../shared/spillover';
 import { count, MetricUnit } from '../shared/telemetry';
 import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
@@ -70,10 +77,23 @@ export interface BatchSummary {
 /** Kept back from the Lambda's remaining time for the spillover and quarantine writes. */
 export const SPILLOVER_RESERVE_MS = 2_000;
 
+/**
+ * Kept back from the Lambda's remaining time for answering: every AWS call of a request ends
+ * (answers or is abandoned) this long before the function timeout, so the answer is ours (503
+ * with Retry-After) and never API Gateway's 500 for a timed-out function.
+ */
+export const ANSWER_RESERVE_MS = 500;
+
+/**
+ * The most elements one request's `events` may hold: ten times a Braze batch (100 events). More
+ * is answered 413 before any work, so what one request costs (parsing aside) is bounded.
+ */
+export const MAX_EVENTS_PER_REQUEST = 1_000;
+
 export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) => Promise<BatchSummary> {
   const { settings, logger, metrics } = deps;
 
-  async function authenticate(request: ReceiverRequest): Promise<void> {
+  async function authenticate(request: ReceiverRequest, deadline: number): Promise<void> {
     if (!deps.sourceIpAllowed(request.sourceIp)) {
       count(metrics, METRIC.authRejected, 1);
       logger.warn('source IP not in the allow-list', { sourceIp: request.sourceIp });
@@ -88,7 +108,13 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     }
     let active: readonly Buffer[];
     try {
-      active = await deps.tokens.activeDigests();
+      active = await withDeadline(
+        timeLeft(deadline, deps.clock.now()),
+        () => deps.tokens.activeDigests(),
+        'reading the active tokens',
+        // Powertools' provider takes no signal; the Secrets Manager client's timeout ends the request.
+        false,
+      );
     } catch (error) {
       logger.error('the active tokens could not be read', { error: error as Error });
       throw serviceUnavailable('token source unavailable');
@@ -100,16 +126,27 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     }
   }
 
-  async function keep(record: QuarantineRecord): Promise<void> {
+  /** Writes one quarantine object for the batch and reason; 503 when it cannot be written in time. */
+  async function keep(
+    context: Omit<QuarantineBatch, 'reason' | 'items'>,
+    reason: QuarantineReason,
+    items: QuarantineItem[],
+    deadline: number,
+  ): Promise<void> {
     try {
-      const key = await quarantine(deps.store, record);
-      logger.warn('quarantined', { reason: record.reason, index: record.index, key, error: record.error });
-    } catch (error) {
-      logger.error('quarantine write failed', {
-        reason: record.reason,
-        index: record.index,
-        error: error as Error,
+      const key = await withDeadline(
+        timeLeft(deadline, deps.clock.now()),
+        (signal) => quarantine(deps.store, { ...context, reason, items }, { signal }),
+        'quarantine write',
+      );
+      logger.warn('quarantined', {
+        reason,
+        items: items.length,
+        key,
+        errors: [...new Set(items.map((item) => item.error))].slice(0, 5),
       });
+    } catch (error) {
+      logger.error('quarantine write failed', { reason, items: items.length, error: error as Error });
       throw serviceUnavailable('quarantine unavailable');
     }
   }
@@ -117,10 +154,13 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
   return async function receive(request) {
     const batchId = deps.newBatchId();
     logger.appendKeys({ batchId });
-    const receivedAt = new Date(deps.clock.now());
+    const startedAt = deps.clock.now();
+    const receivedAt = new Date(startedAt);
     const query = request.rawQueryString ?? '';
+    // Every AWS call of this request ends by this time (epoch ms): the answer stays ours.
+    const deadline = startedAt + (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - ANSWER_RESERVE_MS;
 
-    await authenticate(request);
+    await authenticate(request, deadline);
 
     const version = headerValue(request.headers, BRAZE_VERSION_HEADER);
     if (version !== undefined && version.trim() !== SUPPORTED_BRAZE_VERSION) {
@@ -136,13 +176,12 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
         throw new HttpError(413, decoded.message);
       }
       count(metrics, METRIC.bodiesRejected, 1);
-      await keep({
-        reason: 'invalid-body',
-        ...context,
-        index: 0,
-        bodyBase64: decoded.raw.toString('base64'),
-        error: decoded.message,
-      });
+      await keep(
+        context,
+        'invalid-body',
+        [{ index: 0, bodyBase64: decoded.raw.toString('base64'), error: decoded.message }],
+        deadline,
+      );
       throw new HttpError(400, decoded.message);
     }
 
@@ -150,17 +189,23 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     const envelope = parseEnvelope(decoded.text);
     if (envelope.kind === 'invalid') {
       count(metrics, METRIC.bodiesRejected, 1);
-      await keep({
-        reason: 'invalid-body',
-        ...context,
-        index: 0,
-        body: decoded.text,
-        error: envelope.message,
-      });
+      await keep(
+        context,
+        'invalid-body',
+        [{ index: 0, body: decoded.text, error: envelope.message }],
+        deadline,
+      );
       throw new HttpError(400, envelope.message);
     }
 
     const { events } = envelope;
+    if (events.length > MAX_EVENTS_PER_REQUEST) {
+      count(metrics, METRIC.bodiesTooLarge, 1);
+      throw new HttpError(
+        413,
+        `more than ${MAX_EVENTS_PER_REQUEST} elements in events (${events.length}); send smaller batches`,
+      );
+    }
     const summary: BatchSummary = {
       batchId,
       received: events.length,
@@ -176,47 +221,51 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       events,
       { source: settings.eventSource, resources: resourcesFromQuery(query), receivedAt },
       envelope.texts,
+      envelope.shapes,
     );
     recordEventMetrics(prepared, receivedAt);
 
     let toPublish: PreparedEvent[];
     try {
-      toPublish = await claimCheckOversized(prepared, receivedAt, summary);
+      toPublish = await claimCheckOversized(prepared, receivedAt, summary, deadline);
     } catch (error) {
       count(metrics, METRIC.batchesFailed, 1);
       throw error;
     }
-    // Quarantine writes run while publishing; settled at once, so a failure that comes before the
-    // publishing is done is never an unhandled rejection.
-    const writes: Promise<PromiseSettledResult<void>>[] = invalid.map((bad) =>
-      settle(
-        keep({ reason: 'invalid-event', ...context, index: bad.index, event: bad.event, error: bad.error }),
-      ),
-    );
-
+    // The quarantine write runs while publishing; settled at once, so a failure that comes before
+    // the publishing is done is never an unhandled rejection.
+    const writes: Promise<PromiseSettledResult<void>>[] = [];
+    if (invalid.length > 0) {
+      const items = invalid.map((bad): QuarantineItem => {
+        const item: QuarantineItem = { index: bad.index, error: bad.error };
+        if (bad.text !== undefined) item.eventText = bad.text;
+        else item.event = bad.event;
+        return item;
+      });
+      writes.push(settle(keep(context, 'invalid-event', items, deadline)));
+    }
     const publishStart = deps.clock.now();
-    const remaining = (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - SPILLOVER_RESERVE_MS;
     const outcome = await publishEntries(toPublish, deps.bus, {
       ...deps.clock,
       ...deps.backoff,
-      deadline: publishStart + Math.max(0, Math.min(settings.publishBudgetMs, remaining)),
+      deadline: Math.min(
+        publishStart + settings.publishBudgetMs,
+        Math.max(publishStart, deadline - SPILLOVER_RESERVE_MS),
+      ),
     });
     metrics.addMetric(METRIC.publishLatency, MetricUnit.Milliseconds, deps.clock.now() - publishStart);
 
-    for (const rejected of outcome.rejected) {
-      writes.push(
-        settle(
-          keep({
-            reason: 'rejected-entry',
-            ...context,
-            index: rejected.item.index,
-            entry: rejected.item.entry,
-            error: `${rejected.errorCode}: ${rejected.errorMessage}`,
-          }),
-        ),
-      );
+    if (outcome.rejected.length > 0) {
+      const items = outcome.rejected.map((rejected) => ({
+        index: rejected.item.index,
+        entry: rejected.item.entry,
+        error: `${rejected.errorCode}: ${rejected.errorMessage}`,
+      }));
+      writes.push(settle(keep(context, 'rejected-entry', items, deadline)));
     }
-    if (outcome.unsent.length > 0) writes.push(settle(spill(batchId, outcome.unsent, outcome.lastError)));
+    if (outcome.unsent.length > 0) {
+      writes.push(settle(spill(batchId, outcome.unsent, outcome.lastError, deadline)));
+    }
 
     const settled = await Promise.all(writes);
     const failed = settled.find((result) => result.status === 'rejected');
@@ -257,6 +306,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     prepared: PreparedEvent[],
     receivedAt: Date,
     summary: BatchSummary,
+    deadline: number,
   ): Promise<PreparedEvent[]> {
     if (!prepared.some((item) => item.bytes > settings.claimCheckThresholdBytes)) return prepared;
     return Promise.all(
@@ -264,7 +314,11 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
         if (item.bytes <= settings.claimCheckThresholdBytes) return item;
         const key = claimCheckKey(receivedAt, item.eventType, item.event.id);
         try {
-          await deps.store.putObject(key, item.entry.Detail, 'application/json');
+          await withDeadline(
+            timeLeft(deadline, deps.clock.now()),
+            (signal) => deps.store.putObject(key, item.entry.Detail, 'application/json', signal),
+            'claim-check write',
+          );
         } catch (error) {
           logger.error('claim-check write failed', { index: item.index, error: error as Error });
           throw serviceUnavailable('claim-check store unavailable');
@@ -276,13 +330,18 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     );
   }
 
-  async function spill(batchId: string, unsent: readonly PreparedEvent[], lastError: string | undefined) {
+  async function spill(
+    batchId: string,
+    unsent: readonly PreparedEvent[],
+    lastError: string | undefined,
+    deadline: number,
+  ) {
     try {
       const bodies = buildSpilloverBodies(
         batchId,
         unsent.map((item) => item.entry),
       );
-      await sendToSpillover(bodies, deps.spillover);
+      await sendToSpillover(bodies, deps.spillover, () => timeLeft(deadline, deps.clock.now()));
       logger.warn('spilled over', { entries: unsent.length, messages: bodies.length, lastError });
     } catch (error) {
       logger.error('spillover failed', { entries: unsent.length, lastError, error: error as Error });

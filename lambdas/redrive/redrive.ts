@@ -9,8 +9,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { entrySize } from '../shared/bus-entry';
 import { METRIC } from '../shared/contract';
+import { timeLeft, withDeadline } from '../shared/deadline';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
-import { type ObjectStorePort, quarantine } from '../shared/quarantine';
+import { type ObjectStorePort, type QuarantineBatch, quarantine } from '../shared/quarantine';
 import { type ParsedSpilloverMessage, parseSpilloverMessage } from '../shared/spillover';
 import { count } from '../shared/telemetry';
 
@@ -27,19 +28,38 @@ export interface RedriveDeps {
 /** Kept back from the Lambda's remaining time so the quarantine writes can still finish. */
 export const REDRIVE_RESERVE_MS = 2_000;
 
+/** Every AWS call of an invocation ends this long before the function timeout. */
+export const REDRIVE_ANSWER_RESERVE_MS = 500;
+
 export function createRedrive(deps: RedriveDeps) {
   const { logger, metrics } = deps;
 
-  async function quarantineMessage(record: SQSRecord, receivedAt: Date, error: string): Promise<void> {
-    await quarantine(deps.store, {
-      reason: 'invalid-spillover-message',
-      batchId: `redrive-${record.messageId}`,
-      receivedAt: receivedAt.toISOString(),
-      query: '',
-      index: 0,
-      body: record.body,
-      error,
-    });
+  /** One quarantine write, ended (and thrown) at the invocation's deadline. */
+  function keep(batch: QuarantineBatch, part: string, deadline: number): Promise<string> {
+    return withDeadline(
+      timeLeft(deadline, deps.clock.now()),
+      (signal) => quarantine(deps.store, batch, { part, signal }),
+      'quarantine write',
+    );
+  }
+
+  async function quarantineMessage(
+    record: SQSRecord,
+    receivedAt: Date,
+    error: string,
+    deadline: number,
+  ): Promise<void> {
+    await keep(
+      {
+        reason: 'invalid-spillover-message',
+        batchId: `redrive-${record.messageId}`,
+        receivedAt: receivedAt.toISOString(),
+        query: '',
+        items: [{ index: 0, body: record.body, error }],
+      },
+      record.messageId,
+      deadline,
+    );
   }
 
   /** Returns true when the message is done with (published, or kept in S3). */
@@ -48,23 +68,29 @@ export function createRedrive(deps: RedriveDeps) {
     message: ParsedSpilloverMessage,
     deadline: number,
     receivedAt: Date,
+    invocationDeadline: number,
   ): Promise<boolean> {
     const items = message.entries.map((entry, index) => ({ entry, index, bytes: entrySize(entry) }));
     const outcome = await publishEntries(items, deps.bus, { ...deps.clock, ...deps.backoff, deadline });
     count(metrics, METRIC.eventsRedriven, outcome.published.length);
-    await Promise.all(
-      outcome.rejected.map((rejected) =>
-        quarantine(deps.store, {
+    if (outcome.rejected.length > 0) {
+      // One object per message: the messages of one spilled batch share its batchId.
+      await keep(
+        {
           reason: 'rejected-entry',
           batchId: message.batchId,
           receivedAt: receivedAt.toISOString(),
           query: '',
-          index: rejected.item.index,
-          entry: rejected.item.entry,
-          error: `${rejected.errorCode}: ${rejected.errorMessage}`,
-        }),
-      ),
-    );
+          items: outcome.rejected.map((rejected) => ({
+            index: rejected.item.index,
+            entry: rejected.item.entry,
+            error: `${rejected.errorCode}: ${rejected.errorMessage}`,
+          })),
+        },
+        record.messageId,
+        invocationDeadline,
+      );
+    }
     count(metrics, METRIC.eventsQuarantined, outcome.rejected.length);
     if (outcome.unsent.length > 0) {
       // The whole message returns, so its published entries will be sent again: duplicates are
@@ -85,11 +111,15 @@ export function createRedrive(deps: RedriveDeps) {
     remainingTimeMs?: number,
   ): Promise<SQSBatchResponse> {
     const receivedAt = new Date(deps.clock.now());
+    const startedAt = deps.clock.now();
+    // Every AWS call ends by this time, so the batch response is always returned.
+    const invocationDeadline =
+      startedAt + (remainingTimeMs ?? Number.POSITIVE_INFINITY) - REDRIVE_ANSWER_RESERVE_MS;
     const budget = Math.min(
       deps.publishBudgetMs,
       (remainingTimeMs ?? Number.POSITIVE_INFINITY) - REDRIVE_RESERVE_MS,
     );
-    const deadline = deps.clock.now() + Math.max(0, budget);
+    const deadline = startedAt + Math.max(0, budget);
     const results = await Promise.all(
       records.map(async (record) => {
         try {
@@ -97,12 +127,12 @@ export function createRedrive(deps: RedriveDeps) {
           try {
             message = parseSpilloverMessage(record.body);
           } catch (error) {
-            await quarantineMessage(record, receivedAt, (error as Error).message);
+            await quarantineMessage(record, receivedAt, (error as Error).message, invocationDeadline);
             count(metrics, METRIC.eventsQuarantined, 1);
             logger.error('unreadable spillover message quarantined', { messageId: record.messageId });
             return true;
           }
-          return await redriveMessage(record, message, deadline, receivedAt);
+          return await redriveMessage(record, message, deadline, receivedAt, invocationDeadline);
         } catch (error) {
           logger.error('redrive failed', { messageId: record.messageId, error: error as Error });
           return false;

@@ -38,6 +38,13 @@ export function eventBridgeClientConfig(): EventBridgeClientConfig {
   };
 }
 
+/**
+ * Every S3, SQS and Secrets Manager request gives up after this long, whatever its caller's
+ * deadline (which the callers enforce with `withDeadline` and an AbortSignal).
+ */
+export const AWS_CALL_REQUEST_TIMEOUT_MS = 5_000;
+const AWS_CALL_REQUEST_HANDLER = { requestTimeout: AWS_CALL_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+
 export interface AwsClients {
   eventBridge: EventBridgeClient;
   s3: S3Client;
@@ -48,23 +55,25 @@ export interface AwsClients {
 export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
   return {
     eventBridge: new EventBridgeClient(eventBridgeClientConfig()),
-    s3: new S3Client(s3ClientConfig(env)),
-    sqs: new SQSClient({}),
-    secretsManager: new SecretsManagerClient({}),
+    s3: new S3Client({ ...s3ClientConfig(env), requestHandler: AWS_CALL_REQUEST_HANDLER }),
+    sqs: new SQSClient({ requestHandler: AWS_CALL_REQUEST_HANDLER }),
+    // Powertools' provider takes no AbortSignal: the token source races it against the deadline,
+    // and this timeout ends the abandoned request itself.
+    secretsManager: new SecretsManagerClient({ requestHandler: AWS_CALL_REQUEST_HANDLER }),
   };
 }
 
 export function eventBridgePort(client: EventBridgeClient, eventBusName: string): PutEventsPort {
   return {
-    async putEvents(entries, budgetMs) {
+    async putEvents(entries, budgetMs, signal) {
       const command = new PutEventsCommand({
         Entries: entries.map((entry) => ({ ...entry, EventBusName: eventBusName })),
       });
-      // Only a budget shorter than the client's own timeout needs a per-call signal (which would
-      // bypass the cached middleware stack).
+      // Only a budget shorter than the client's own timeout needs the per-call signal (which
+      // bypasses the cached middleware stack); the caller's deadline race covers the rest.
       const tighter = budgetMs !== undefined && budgetMs > 0 && budgetMs < PUT_EVENTS_REQUEST_TIMEOUT_MS;
       const response = tighter
-        ? await client.send(command, { abortSignal: AbortSignal.timeout(budgetMs) })
+        ? await client.send(command, { abortSignal: signal ?? AbortSignal.timeout(budgetMs) })
         : await client.send(command);
       return response.Entries ?? [];
     },
@@ -74,9 +83,10 @@ export function eventBridgePort(client: EventBridgeClient, eventBusName: string)
 export function objectStorePort(client: S3Client, bucket: string): ObjectStorePort {
   return {
     bucket,
-    async putObject(key, body, contentType = 'application/json') {
+    async putObject(key, body, contentType = 'application/json', signal) {
       await client.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+        signal ? { abortSignal: signal } : {},
       );
     },
   };
@@ -84,12 +94,13 @@ export function objectStorePort(client: S3Client, bucket: string): ObjectStorePo
 
 export function spilloverPort(client: SQSClient, queueUrl: string): SpilloverPort {
   return {
-    async sendMessages(messages) {
+    async sendMessages(messages, signal) {
       const response = await client.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: messages.map((message) => ({ Id: message.id, MessageBody: message.body })),
         }),
+        signal ? { abortSignal: signal } : {},
       );
       return { failedIds: (response.Failed ?? []).map((failure) => failure.Id ?? '') };
     },

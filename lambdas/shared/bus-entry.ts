@@ -2,6 +2,7 @@
  * The EventBridge entry as the functions build it, and its size as EventBridge counts it. Kept free
  * of AWS SDK imports so the pure modules and the local stand-ins can share it.
  */
+import { PUT_EVENTS_LIMITS } from './aws-limits';
 
 /** A PutEvents entry without `EventBusName`; the publisher adds the bus. */
 export interface BusEntry {
@@ -13,7 +14,7 @@ export interface BusEntry {
 }
 
 /** EventBridge counts a set `Time` as 14 bytes, whatever the timestamp. */
-export const TIME_FIELD_BYTES = 14;
+export const TIME_FIELD_BYTES = PUT_EVENTS_LIMITS.timeFieldBytes;
 
 /**
  * Entry size by EventBridge's published rule: 14 bytes for `Time`, plus the UTF-8 bytes of `Source`,
@@ -30,4 +31,4 @@ export function entrySize(entry: BusEntry): number {
 }
 
 /** A `DetailType` EventBridge accepts: 1 to 128 characters. */
-export const MAX_DETAIL_TYPE_LENGTH = 128;
+export const MAX_DETAIL_TYPE_LENGTH = PUT_EVENTS_LIMITS.maxDetailTypeLength;

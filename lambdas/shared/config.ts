@@ -4,7 +4,16 @@
  * of misbehaving later.
  */
 import { z } from 'zod';
-import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV, PUT_EVENTS_LIMITS } from './contract';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV } from './contract';
+import { cidrProblem, claimCheckThresholdProblem, eventSourceProblem, maxBodyBytesProblem } from './settings';
+
+/** A zod check from one of the shared validators in `settings.ts`. */
+function checkedBy<T>(problemOf: (value: T) => string | undefined) {
+  return (value: T, issues: z.RefinementCtx) => {
+    const problem = problemOf(value);
+    if (problem !== undefined) issues.addIssue({ code: 'custom', message: problem });
+  };
+}
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -32,17 +41,16 @@ const publishingFields = {
 const receiverSchema = z
   .object({
     ...publishingFields,
-    [ENV.eventSource]: z.string().min(1).default(DEFAULT_EVENT_SOURCE),
+    [ENV.eventSource]: z.string().default(DEFAULT_EVENT_SOURCE).superRefine(checkedBy(eventSourceProblem)),
     [ENV.tokenSecretId]: optionalText,
     [ENV.tokens]: commaList,
     [ENV.tokenCacheSeconds]: z.coerce.number().int().nonnegative().default(DEFAULTS.tokenCacheSeconds),
-    [ENV.allowedSourceCidrs]: commaList,
+    [ENV.allowedSourceCidrs]: commaList.pipe(z.array(z.string().superRefine(checkedBy(cidrProblem)))),
     [ENV.spilloverQueueUrl]: z.string().min(1),
-    [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes),
+    [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes).superRefine(checkedBy(maxBodyBytesProblem)),
     [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
-    [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).refine(
-      (value) => value <= PUT_EVENTS_LIMITS.maxEntryBytes,
-      `must be at most ${PUT_EVENTS_LIMITS.maxEntryBytes} (the EventBridge entry limit)`,
+    [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).superRefine(
+      checkedBy(claimCheckThresholdProblem),
     ),
   })
   .refine((env) => env[ENV.tokenSecretId] !== undefined || env[ENV.tokens].length > 0, {

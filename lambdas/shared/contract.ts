@@ -3,6 +3,7 @@
  * alarms and dashboard refer to. Both the Lambda handlers and the CDK code import this module,
  * so a rule or an alarm can never drift from what is published.
  */
+import { MAX_BODY_CAP_BYTES } from './body-cap';
 
 /** `Source` of every EventBridge entry the receiver publishes, unless configured otherwise. */
 export const DEFAULT_EVENT_SOURCE = 'braze.currents';
@@ -45,10 +46,10 @@ export const ENV = {
 /** Defaults for the tunables above. */
 export const DEFAULTS = {
   /**
-   * Lambda takes at most 6 MB per invocation and API Gateway hands a gzip body over base64-encoded
-   * (a third larger) inside the JSON event, so 4 MiB is the largest round cap that always fits.
+   * The largest body that, when it is valid JSON, always fits Lambda's 6 MB invocation once API Gateway has escaped it
+   * (derived in `body-cap.ts`): 3,014,656 bytes. A 413 only makes Braze split the batch.
    */
-  maxBodyBytes: 4 * 1024 * 1024,
+  maxBodyBytes: MAX_BODY_CAP_BYTES,
   /** Braze batches are at most 100 events of at most 900 KB each. */
   maxDecompressedBytes: 100 * 1024 * 1024,
   /**
@@ -60,14 +61,8 @@ export const DEFAULTS = {
   tokenCacheSeconds: 60,
 } as const;
 
-/** Hard limits of the PutEvents API. */
-export const PUT_EVENTS_LIMITS = {
-  maxEntriesPerRequest: 10,
-  /** Total size of one request, counted as EventBridge counts entry sizes. */
-  maxRequestBytes: 1024 * 1024,
-  /** Largest single entry. */
-  maxEntryBytes: 1024 * 1024,
-} as const;
+/** Hard limits of the PutEvents API (with their sources in `aws-limits.ts`). */
+export { PUT_EVENTS_LIMITS } from './aws-limits';
 
 /** PutEvents per-entry error codes worth retrying; any other code is final. */
 export const RETRYABLE_ENTRY_ERRORS: readonly string[] = ['ThrottlingException', 'InternalFailure'];

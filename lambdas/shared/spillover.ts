@@ -4,17 +4,15 @@
  * `EventBusName` (`Time` as an ISO string), so the redrive publishes to whatever bus it is given.
  */
 import { z } from 'zod';
+import { SQS_LIMITS } from './aws-limits';
 import type { BusEntry } from './bus-entry';
 import { chunkBySize } from './chunking';
+import { withDeadline } from './deadline';
 
 export const SPILLOVER_MESSAGE_VERSION = 1;
 
-/** SQS accepts messages, and SendMessageBatch requests, of up to 1 MiB. */
-export const SQS_LIMITS = {
-  maxMessageBytes: 1024 * 1024,
-  maxBatchBytes: 1024 * 1024,
-  maxBatchEntries: 10,
-} as const;
+/** SQS accepts messages, and SendMessageBatch requests, of up to 1 MiB (sources in `aws-limits.ts`). */
+export { SQS_LIMITS };
 
 export interface SpilloverMessage {
   id: string;
@@ -23,7 +21,7 @@ export interface SpilloverMessage {
 
 /** SendMessageBatch on the spillover queue; returns the ids SQS did not take. Throws when the call fails. */
 export interface SpilloverPort {
-  sendMessages(messages: readonly SpilloverMessage[]): Promise<{ failedIds: string[] }>;
+  sendMessages(messages: readonly SpilloverMessage[], signal?: AbortSignal): Promise<{ failedIds: string[] }>;
 }
 
 export class SpilloverError extends Error {
@@ -75,14 +73,23 @@ export function buildSpilloverBodies(
 
 /**
  * Sends bodies in SendMessageBatch calls of at most 10 messages and 1 MiB, all calls at once, and
- * sends what SQS did not take once more. Throws {@link SpilloverError} when anything is still
+ * sends what SQS did not take once more, each call within `timeLeftMs()`. Throws {@link SpilloverError} when anything is still
  * unsent, so the caller can answer 503 and let Braze retry.
  */
-export async function sendToSpillover(bodies: readonly string[], port: SpilloverPort): Promise<void> {
+export async function sendToSpillover(
+  bodies: readonly string[],
+  port: SpilloverPort,
+  /** Milliseconds each call may still take (the caller's deadline); unbounded by default. */
+  timeLeftMs: () => number = () => Number.POSITIVE_INFINITY,
+): Promise<void> {
   const messages = bodies.map((body, index) => ({ id: String(index), body }));
   const sendGroup = async (group: SpilloverMessage[]): Promise<SpilloverMessage[]> => {
     try {
-      const { failedIds } = await port.sendMessages(group);
+      const { failedIds } = await withDeadline(
+        timeLeftMs(),
+        (signal) => port.sendMessages(group, signal),
+        'SendMessageBatch',
+      );
       return group.filter((message) => failedIds.includes(message.id));
     } catch {
       return group;

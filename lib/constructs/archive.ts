@@ -19,8 +19,13 @@ import { liveEventPattern } from './replay-archive';
  */
 export const ARCHIVE_DATA_PREFIX = `${S3_PREFIX.archive}event_type=!{partitionKeyFromQuery:event_type}/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`;
 export const ARCHIVE_ERROR_PREFIX = `${S3_PREFIX.archiveErrors}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`;
-/** The JQ query that extracts the partition key from each record (the Braze event). */
-export const EVENT_TYPE_PARTITION_QUERY = '.event_type';
+/**
+ * The JQ query that extracts the partition key from each record (the Braze event): jq 1.6 `@uri`
+ * of `event_type`, so untrusted text can never add `/` segments or `..` to a key. For every Braze
+ * type the value is the type itself (contract in `lambdas/shared/archive-partition.ts`); the
+ * receiver quarantines types whose encoded value would exceed 244 bytes.
+ */
+export const EVENT_TYPE_PARTITION_QUERY = '(.event_type|@uri)';
 
 export interface ArchiveProps {
   readonly routing: EventRouting;

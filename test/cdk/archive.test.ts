@@ -95,7 +95,10 @@ describe('the archive', () => {
             {
               Type: 'MetadataExtraction',
               Parameters: Match.arrayWith([
-                { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{"event_type":.event_type}' },
+                {
+                  ParameterName: 'MetadataExtractionQuery',
+                  ParameterValue: '{"event_type":(.event_type|@uri)}',
+                },
                 { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
               ]),
             },

@@ -12,7 +12,7 @@ describe('stack settings', () => {
       silenceHours: 12,
       archiveTransitionDays: 30,
       archiveGlacierDays: 90,
-      maxBodyBytes: 4 * 1024 * 1024,
+      maxBodyBytes: 3_014_656,
       throttlingRateLimit: 100,
       throttlingBurstLimit: 200,
       allowedSourceCidrs: [],

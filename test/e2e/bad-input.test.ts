@@ -78,9 +78,13 @@ describe('bad input gets the statuses of the DESIGN.md contract, and nothing is 
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ message: expect.any(String) });
     const kept = (await quarantinedBodies()).map(
-      (text) => JSON.parse(text) as { reason: string; body?: string },
+      (text) => JSON.parse(text) as { reason: string; items: { body?: string }[] },
     );
-    expect(kept.some((record) => record.reason === 'invalid-body' && record.body === body)).toBe(true);
+    expect(
+      kept.some(
+        (record) => record.reason === 'invalid-body' && record.items.some((item) => item.body === body),
+      ),
+    ).toBe(true);
   });
 
   it('events that are not objects or lack a string event_type → 200, kept in quarantine, the good ones published', async () => {
@@ -95,11 +99,13 @@ describe('bad input gets the statuses of the DESIGN.md contract, and nothing is 
     // Assess
     expect(response.status).toBe(200);
     expect(onBus(good.id)).toHaveLength(1);
-    const records = (await quarantinedBodies())
-      .map((text) => JSON.parse(text) as { reason: string; event?: unknown })
-      .filter((record) => record.reason === 'invalid-event');
+    // One object per batch and reason, each bad element an item of it.
+    const items = (await quarantinedBodies())
+      .map((text) => JSON.parse(text) as { reason: string; items: { event?: unknown }[] })
+      .filter((record) => record.reason === 'invalid-event')
+      .flatMap((record) => record.items);
     for (const event of bad) {
-      expect(records.some((record) => JSON.stringify(record.event) === JSON.stringify(event))).toBe(true);
+      expect(items.some((item) => JSON.stringify(item.event) === JSON.stringify(event))).toBe(true);
     }
   });
 

@@ -170,12 +170,13 @@ export function partitionPrefix(
     } catch {
       return { error: 'Non JSON record provided' };
     }
-    for (const [name, path] of queries) {
+    for (const [name, query] of queries) {
+      const [path = '', filter] = query.split('|');
       const value = selectJqPath(record, path);
       if (value === undefined || value === null || typeof value === 'object') {
         return { error: `The partition key ${name} (${path}) is missing or not a scalar in the record` };
       }
-      keys[name] = String(value);
+      keys[name] = filter === '@uri' ? jqUri(String(value)) : String(value);
     }
   }
   try {
@@ -187,6 +188,22 @@ export function partitionPrefix(
   } catch (error) {
     return { error: (error as Error).message };
   }
+}
+
+/**
+ * jq 1.6's `@uri` filter, written here from jq 1.6's manual and source (`src/builtin.c`, the
+ * `@uri` format: every byte of the UTF-8 text that is not one of `A–Z a–z 0–9 - _ . ! ~ * ' ( )`
+ * becomes `%XX`, upper-case hex). Deliberately not imported from the receiver's
+ * `archive-partition.ts`: a stand-in that shares the code it checks proves nothing.
+ */
+export function jqUri(text: string): string {
+  const keep = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()");
+  let out = '';
+  for (const byte of new TextEncoder().encode(text)) {
+    const char = String.fromCharCode(byte);
+    out += byte < 0x80 && keep.has(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** `.a.b` on a parsed record. */

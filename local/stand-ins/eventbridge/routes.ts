@@ -301,11 +301,14 @@ export function parseMetadataExtractionQuery(query: string): Record<string, stri
   const body = query.trim().replace(/^\{/, '').replace(/\}$/, '');
   const queries: Record<string, string> = {};
   for (const part of body.split(',')) {
-    const match = /^\s*"?([A-Za-z_][\w-]*)"?\s*:\s*(\.[\w.]+)\s*$/.exec(part);
-    if (!match?.[1] || !match[2]) {
-      throw new Error(`Unsupported MetadataExtractionQuery (only {key: .field} is emulated): ${query}`);
+    // `.field`, or `.field|@uri` (optionally in parentheses): the filter the archive uses.
+    const match = /^\s*"?([A-Za-z_][\w-]*)"?\s*:\s*(\()?\s*(\.[\w.]+)(\s*\|\s*@uri)?\s*(\))?\s*$/.exec(part);
+    if (!match?.[1] || !match[3] || Boolean(match[2]) !== Boolean(match[5])) {
+      throw new Error(
+        `Unsupported MetadataExtractionQuery (only {key: .field} and {key: (.field|@uri)} are emulated): ${query}`,
+      );
     }
-    queries[match[1]] = match[2];
+    queries[match[1]] = match[4] ? `${match[3]}|@uri` : match[3];
   }
   return queries;
 }

@@ -8,14 +8,21 @@ const receivedAt = new Date('2026-11-23T12:00:00Z');
 describe('claimCheckKey', () => {
   it('uses the event type and a safe id', () => {
     expect(claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'abc-1')).toBe(
-      'claim-check/dt=2026-11-23/users.behaviors.CustomEvent/abc-1.json',
+      'claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/abc-1.json',
     );
   });
 
+  it('encodes an untrusted event type as the archive partition does: no slash, no dot-only segment', () => {
+    const key = claimCheckKey(receivedAt, '../../../../x', 'id-1');
+    expect(key).toBe('claim-check/dt=2026-11-23/event_type=..%2F..%2F..%2F..%2Fx/id-1.json');
+    expect(key.split('/').some((segment) => segment === '..' || segment === '.')).toBe(false);
+  });
+
   it('falls back to a UUID when the id is missing or unsafe in a key', () => {
-    const uuid = /^claim-check\/dt=2026-11-23\/a_b\/[0-9a-f-]{36}\.json$/;
+    const uuid = /^claim-check\/dt=2026-11-23\/event_type=a%2Fb\/[0-9a-f-]{36}\.json$/;
     expect(claimCheckKey(receivedAt, 'a/b', undefined)).toMatch(uuid);
     expect(claimCheckKey(receivedAt, 'a/b', '../etc/passwd')).toMatch(uuid);
+    expect(claimCheckKey(receivedAt, 'a/b', '..')).toMatch(uuid);
   });
 });
 

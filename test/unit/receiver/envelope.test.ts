@@ -11,6 +11,11 @@ describe('parseEnvelope', () => {
       kind: 'events',
       events: [1, { event_type: 'a' }, null],
       texts: ['1', '{"event_type":"a"}', 'null'],
+      shapes: [
+        { depth: 0, longDigitRun: false },
+        { depth: 1, longDigitRun: false },
+        { depth: 0, longDigitRun: false },
+      ],
     });
   });
 

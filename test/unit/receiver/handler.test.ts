@@ -201,12 +201,12 @@ describe('400: not JSON, or not an object with an events array; raw body quarant
     expect(Object.keys(message)).toEqual(['message']);
     expect(message.message.length).toBeLessThan(80);
     const [stored] = s3Objects();
-    expect(stored?.key).toBe('quarantine/dt=2026-11-23/batch-1/invalid-body-0.json');
+    expect(stored?.key).toBe('quarantine/dt=2026-11-23/batch-1/invalid-body.json');
     expect(JSON.parse(stored?.body ?? '')).toMatchObject({
       reason: 'invalid-body',
       batchId: 'batch-1',
       query: 'app_group=brand-a',
-      body,
+      items: [{ index: 0, body }],
     });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     expect(output.metrics()[METRIC.bodiesRejected]).toBe(1);
@@ -229,13 +229,13 @@ describe('400: not JSON, or not an object with an events array; raw body quarant
       headers: { 'content-encoding': 'gzip' },
     });
     expect(response.statusCode).toBe(400);
-    const stored = JSON.parse(s3Objects()[0]?.body ?? '{}') as { bodyBase64: string };
-    expect(Buffer.from(stored.bodyBase64, 'base64').toString()).toBe('definitely not gzip');
+    const stored = JSON.parse(s3Objects()[0]?.body ?? '{}') as { items: { bodyBase64: string }[] };
+    expect(Buffer.from(stored.items[0]?.bodyBase64 ?? '', 'base64').toString()).toBe('definitely not gzip');
   });
 });
 
 describe('200 for the batch when an event is not an object or has no string event_type', () => {
-  it('publishes the good events and quarantines each bad one with its batch context', async () => {
+  it('publishes the good events and quarantines the bad ones in one object with the batch context', async () => {
     // Prepare
     const { invoke, output } = setup();
     const good = factory.many(2);
@@ -250,18 +250,19 @@ describe('200 for the batch when an event is not an object or has no string even
     expect(publishedEntries().map((entry) => entry.Detail)).toEqual(
       good.map((event) => JSON.stringify(event)),
     );
-    const stored = s3Objects().sort((a, b) => a.key.localeCompare(b.key));
+    const stored = s3Objects();
     expect(stored.map((object) => object.key)).toEqual([
-      'quarantine/dt=2026-11-23/batch-1/invalid-event-1.json',
-      'quarantine/dt=2026-11-23/batch-1/invalid-event-2.json',
-      'quarantine/dt=2026-11-23/batch-1/invalid-event-3.json',
-      'quarantine/dt=2026-11-23/batch-1/invalid-event-5.json',
+      'quarantine/dt=2026-11-23/batch-1/invalid-event.json',
     ]);
-    expect(JSON.parse(stored[1]?.body ?? '')).toEqual({
+    const kept = JSON.parse(stored[0]?.body ?? '') as { items: { index: number; event: unknown }[] };
+    expect(kept).toMatchObject({
       reason: 'invalid-event',
       batchId: 'batch-1',
       receivedAt: new Date(NOW).toISOString(),
       query: 'app_group=brand-a',
+    });
+    expect(kept.items.map((item) => item.index)).toEqual([1, 2, 3, 5]);
+    expect(kept.items[1]).toEqual({
       index: 2,
       event: { id: 'no-type' },
       error: 'event has no string event_type',
@@ -335,7 +336,7 @@ describe('Detail is the event exactly as sent', () => {
   it('keeps the source text: spacing, number spelling and integers beyond 2^53', async () => {
     const { invoke } = setup();
     const first =
-      '{ "event_type": "users.behaviors.CustomEvent", "id": "a", "time": 1700000000, "n": 1.50, "big": 12345678901234567890 }';
+      '{ "event_type": "users.behaviors.CustomEvent", "id": "a", "time": 1700000000, "n": 1.50, "big": 1234567890123456789 }';
     const second = '{"event_type":"users.behaviors.Purchase","id":"b","time":1700000001}';
     await invoke({ body: `{\n  "events": [\n    ${first},\n    ${second}\n  ]\n}` });
     expect(publishedEntries().map((entry) => entry.Detail)).toEqual([first, second]);
@@ -344,7 +345,7 @@ describe('Detail is the event exactly as sent', () => {
 
 describe('413: body larger than the configured cap', () => {
   it('rejects a body over MAX_BODY_BYTES', async () => {
-    const { invoke, output } = setup({ MAX_BODY_BYTES: '1000' });
+    const { invoke, output } = setup({ MAX_BODY_BYTES: '1024' });
     const response = await invoke({ body: batchBody(factory.many(5)) });
     expect(response.statusCode).toBe(413);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
@@ -499,7 +500,7 @@ describe('claim check: an event too large for one entry', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ received: 2, published: 2, claimChecked: 1 });
-    const key = 'claim-check/dt=2026-11-23/users.behaviors.CustomEvent/big-event-1.json';
+    const key = 'claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/big-event-1.json';
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: BUCKET,
       Key: key,
@@ -698,12 +699,16 @@ describe('publishing: partial failures, throttling, spillover', () => {
     expect(JSON.parse(response.body)).toMatchObject({ published: 2, quarantined: 1, spilled: 0 });
     expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
     const [stored] = s3Objects();
-    expect(stored?.key).toBe('quarantine/dt=2026-11-23/batch-1/rejected-entry-1.json');
+    expect(stored?.key).toBe('quarantine/dt=2026-11-23/batch-1/rejected-entry.json');
     expect(JSON.parse(stored?.body ?? '')).toMatchObject({
       reason: 'rejected-entry',
-      index: 1,
-      entry: { DetailType: events[1]?.event_type, Detail: JSON.stringify(events[1]) },
-      error: 'MalformedDetail: Detail is malformed.',
+      items: [
+        {
+          index: 1,
+          entry: { DetailType: events[1]?.event_type, Detail: JSON.stringify(events[1]) },
+          error: 'MalformedDetail: Detail is malformed.',
+        },
+      ],
     });
     expect(output.metrics()[METRIC.eventsQuarantined]).toBe(1);
   });

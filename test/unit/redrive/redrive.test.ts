@@ -12,6 +12,7 @@ import { buildRedriveDeps, createRedriveHandler } from '../../../lambdas/redrive
 import type { BusEntry } from '../../../lambdas/shared/bus-entry';
 import { loadRedriveConfig } from '../../../lambdas/shared/config';
 import { METRIC } from '../../../lambdas/shared/contract';
+import { realClock } from '../../../lambdas/shared/publisher';
 import { buildSpilloverBodies } from '../../../lambdas/shared/spillover';
 import { createTelemetry } from '../../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../../local/event-factory';
@@ -64,7 +65,7 @@ function record(messageId: string, body: string): SQSRecord {
   };
 }
 
-function setup() {
+function setup(remainingMs?: number, realTime = false) {
   const output = captureOutput();
   const config = loadRedriveConfig({
     EVENT_BUS_NAME: BUS,
@@ -72,10 +73,12 @@ function setup() {
     PUBLISH_BUDGET_MS: '1000',
   });
   const handler = createRedriveHandler(
-    buildRedriveDeps(config, testClients(), createTelemetry(), { clock: fakeClock() }),
+    buildRedriveDeps(config, testClients(), createTelemetry(), {
+      clock: realTime ? realClock() : fakeClock(),
+    }),
   );
   const invoke = async (records: SQSRecord[]) =>
-    handler({ Records: records } satisfies SQSEvent, lambdaContext());
+    handler({ Records: records } satisfies SQSEvent, lambdaContext(remainingMs));
   return { invoke, output };
 }
 
@@ -160,13 +163,20 @@ describe('redrive', () => {
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     const call = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
     expect(call?.Key).toMatch(
-      /^quarantine\/dt=\d{4}-\d{2}-\d{2}\/redrive-junk-1\/invalid-spillover-message-0\.json$/,
+      /^quarantine\/dt=\d{4}-\d{2}-\d{2}\/redrive-junk-1\/invalid-spillover-message-junk-1\.json$/,
     );
     expect(JSON.parse(String(call?.Body))).toMatchObject({
       reason: 'invalid-spillover-message',
-      body: malformed,
+      items: [{ index: 0, body: malformed }],
     });
     expect(output.metrics()[METRIC.eventsQuarantined]).toBe(1);
+  });
+
+  it('returns a malformed message before the function timeout when S3 does not answer', async () => {
+    s3.on(PutObjectCommand).callsFake(() => new Promise(() => undefined));
+    const { invoke } = setup(1_500, true);
+    const response = await invoke([record('junk-2', 'not json')]);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'junk-2' }] });
   });
 
   it('returns a malformed message when the quarantine cannot take it either', async () => {
@@ -188,10 +198,9 @@ describe('redrive', () => {
     ]);
     expect(response).toEqual({ batchItemFailures: [] });
     const call = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
-    expect(call?.Key).toMatch(/\/batch-z\/rejected-entry-1\.json$/);
+    expect(call?.Key).toMatch(/\/batch-z\/rejected-entry-m1\.json$/);
     expect(JSON.parse(String(call?.Body))).toMatchObject({
-      entry: { Detail: JSON.stringify(events[1]) },
-      error: 'MalformedDetail: bad',
+      items: [{ index: 1, entry: { Detail: JSON.stringify(events[1]) }, error: 'MalformedDetail: bad' }],
     });
   });
 });

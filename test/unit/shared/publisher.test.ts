@@ -166,3 +166,77 @@ describe('isRetryableCallError', () => {
     expect(isRetryableCallError(error)).toBe(expected);
   });
 });
+
+describe('a whole call refused as invalid', () => {
+  const validation = () => Object.assign(new Error('1 validation error'), { name: 'ValidationException' });
+
+  it('is split until the refused entry is found; its neighbours are published, within 2n−1 calls', async () => {
+    const calls: string[][] = [];
+    const port: PutEventsPort = {
+      putEvents: async (entries) => {
+        calls.push(entries.map((entry) => entry.Detail));
+        if (entries.some((entry) => entry.Detail.includes('"bad"'))) throw validation();
+        return entries.map(() => ({ EventId: 'ok' }));
+      },
+    };
+    const items = ['a', 'b', 'c', 'bad', 'e', 'f', 'g', 'h', 'i', 'j'].map((id) => item(id));
+    const outcome = await publishEntries(items, port, policy());
+    expect(outcome.published.map((published) => published.id)).toEqual([
+      'a',
+      'b',
+      'c',
+      'e',
+      'f',
+      'g',
+      'h',
+      'i',
+      'j',
+    ]);
+    expect(outcome.rejected).toEqual([
+      { item: items[3], errorCode: 'ValidationException', errorMessage: '1 validation error' },
+    ]);
+    expect(outcome.unsent).toEqual([]);
+    expect(calls.length).toBeLessThanOrEqual(2 * items.length - 1);
+  });
+
+  it('does not split on access or throttling errors (those are spilled or retried)', async () => {
+    let calls = 0;
+    const port: PutEventsPort = {
+      putEvents: async () => {
+        calls++;
+        throw Object.assign(new Error('no'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 400 },
+        });
+      },
+    };
+    const outcome = await publishEntries([item('a'), item('b')], port, policy());
+    expect(calls).toBe(1);
+    expect(outcome.unsent).toHaveLength(2);
+    expect(outcome.rejected).toEqual([]);
+  });
+});
+
+describe('a PutEvents call that never answers', () => {
+  it('is abandoned at the deadline and its entries come back unsent', async () => {
+    let aborted = false;
+    const port: PutEventsPort = {
+      putEvents: (_entries, _budget, signal) =>
+        new Promise(() => {
+          signal?.addEventListener('abort', () => {
+            aborted = true;
+          });
+        }),
+    };
+    const start = Date.now();
+    const outcome = await publishEntries([item('a')], port, {
+      ...policy(),
+      now: Date.now,
+      sleep: async () => undefined,
+      deadline: start + 50,
+    });
+    expect(outcome.unsent).toHaveLength(1);
+    expect(outcome.lastError).toMatch(/TimeoutError/);
+    expect(aborted).toBe(true);
+  });
+});

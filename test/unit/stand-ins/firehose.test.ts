@@ -1,9 +1,12 @@
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventTypePartitionValue } from '../../../lambdas/shared/archive-partition';
 import {
   evaluatePrefix,
   FirehoseDeliveryStream,
   formatTimestamp,
+  jqUri,
   type ObjectStore,
   partitionPrefix,
 } from '../../../local/stand-ins/eventbridge/firehose';
@@ -66,6 +69,37 @@ describe('Firehose prefixes', () => {
     expect(() => evaluatePrefix('!{partitionKeyFromLambda:x}/', {}, arrival, undefined)).toThrow(
       /Unsupported/,
     );
+  });
+
+  it('partitions by jq @uri of the type: a path-like event_type stays one segment', () => {
+    const uri = { ...destination, partitionKeyQueries: { event_type: '.event_type|@uri' } };
+    const result = partitionPrefix(uri, '{"event_type":"../../../../../../../../x"}', arrival);
+    expect(result).toEqual({
+      prefix: 'events/event_type=..%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2Fx/dt=2026-03-04/hour=05/',
+    });
+    expect(partitionPrefix(uri, '{"event_type":"users.behaviors.Purchase"}', arrival)).toEqual({
+      prefix: 'events/event_type=users.behaviors.Purchase/dt=2026-03-04/hour=05/',
+    });
+  });
+
+  it("implements jq 1.6's @uri: unreserved characters kept, every other UTF-8 byte as %XX", () => {
+    expect(jqUri("aZ09-_.!~*'()")).toBe("aZ09-_.!~*'()");
+    expect(jqUri('a b/é€😀%')).toBe('a%20b%2F%C3%A9%E2%82%AC%F0%9F%98%80%25');
+  });
+
+  it("agrees with the receiver's own partition encoding on any text (written separately)", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (text) => {
+        expect(jqUri(text)).toBe(eventTypePartitionValue(text));
+      }),
+    );
+  });
+
+  it('reads the (.field|@uri) query the archive uses', () => {
+    expect(parseMetadataExtractionQuery('{"event_type":(.event_type|@uri)}')).toEqual({
+      event_type: '.event_type|@uri',
+    });
+    expect(() => parseMetadataExtractionQuery('{"event_type":(.event_type|@uri}')).toThrow(/Unsupported/);
   });
 
   it('reads the simple {key: .field} MetadataExtractionQuery and refuses richer JQ', () => {

@@ -41,7 +41,7 @@ describe('the stand-ins on the real synthesized stack', () => {
     expect(archiveTargets[0]?.firehose).toMatchObject({
       prefix: expect.stringContaining(`${S3_PREFIX.archive}event_type=!{partitionKeyFromQuery:event_type}/`),
       errorOutputPrefix: expect.stringContaining(S3_PREFIX.archiveErrors),
-      partitionKeyQueries: { event_type: '.event_type' },
+      partitionKeyQueries: { event_type: '.event_type|@uri' },
       recordDelimiter: '\n',
       compression: 'GZIP',
     });
