@@ -425,23 +425,25 @@ export class S3StandIn {
     const objects = await this.store.allObjects(bucket, prefix);
     const page = listPage(objects, { prefix, delimiter, maxKeys, after });
     const encode = (text: string) => (encodingType === 'url' ? encodeURIComponent(text) : text);
+    const metadata = await Promise.all(
+      page.objects.map((object) => this.store.listedMetadata(bucket, object).catch(() => undefined)),
+    );
     const contents: XmlElement[] = [];
-    for (const object of page.objects) {
-      const opened = await this.store.open(bucket, object.key);
-      if (!opened) continue; // deleted since the walk
-      await opened.handle.close();
-      const algorithm = Object.keys(opened.metadata.checksums)[0];
+    page.objects.forEach((object, index) => {
+      const found = metadata[index];
+      if (!found) return; // replaced or deleted since the walk
+      const algorithm = Object.keys(found.checksums)[0];
       contents.push({
         Key: encode(object.key),
-        LastModified: opened.lastModified.toISOString(),
-        ETag: opened.metadata.etag,
+        LastModified: object.lastModified.toISOString(),
+        ETag: found.etag,
         ...(algorithm
-          ? { ChecksumAlgorithm: algorithm, ChecksumType: opened.metadata.checksumType ?? 'FULL_OBJECT' }
+          ? { ChecksumAlgorithm: algorithm, ChecksumType: found.checksumType ?? 'FULL_OBJECT' }
           : {}),
-        Size: opened.size,
+        Size: object.size,
         StorageClass: 'STANDARD',
       });
-    }
+    });
     const commonPrefixes = page.commonPrefixes.map((commonPrefix) => ({ Prefix: encode(commonPrefix) }));
     if (v2) {
       this.sendXml(response, 'ListBucketResult', {
