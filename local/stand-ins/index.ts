@@ -1,6 +1,6 @@
 /**
  * Local AWS stand-ins for local mode and the end-to-end tests: EventBridge (own code), SQS (own
- * code), S3 (s3rver), each on an ephemeral loopback port, each optionally behind a
+ * code), S3 (own code, objects as plain files), each on an ephemeral loopback port, each optionally behind a
  * {@link FaultProxy}, wired together the way the synthesized stack wires the real services.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
