@@ -37,7 +37,13 @@ export {
   type RouteTarget,
 } from './eventbridge/routes';
 export { type FaultMode, FaultProxy, type FaultProxyStats } from './fault-proxy';
-export { S3_CLIENT_SETTINGS_FOR_STAND_IN, S3StandIn, type S3StandInOptions } from './s3-stand-in';
+export { componentsToKey, keyToComponents } from './s3/key-path';
+export {
+  objectFilePath,
+  S3_CLIENT_SETTINGS_FOR_STAND_IN,
+  S3StandIn,
+  type S3StandInOptions,
+} from './s3-stand-in';
 export { SQS_MAX_MESSAGE_BYTES, SqsStandIn, type SqsStandInOptions } from './sqs/sqs-stand-in';
 
 /** Credentials the stand-ins' own clients sign with; the stand-ins accept any. */

@@ -37,6 +37,7 @@ import {
 } from './s3/checksums';
 import { S3Error, s3Errors } from './s3/errors';
 import { FileStore, isValidBucketName, type ObjectMetadata, type OpenedObject } from './s3/file-store';
+import { keyToComponents } from './s3/key-path';
 import { listPage, MAX_KEYS_LIMIT } from './s3/listing';
 import { parseXml, type XmlElement, xmlDocument } from './s3/xml';
 
@@ -55,6 +56,15 @@ export interface S3StandInOptions {
  * `127.0.0.1`, which has no `<bucket>.` sub-domains). The SDK's default checksums are accepted.
  */
 export const S3_CLIENT_SETTINGS_FOR_STAND_IN = { forcePathStyle: true } as const;
+
+/**
+ * The file an object is stored in: `<s3Directory>/<bucket>/<path of key>` (for a key made of plain
+ * segments, the key itself). While a directory of the same name exists (the keys `a` and `a/b`),
+ * the object is at the same path with its file name prefixed by `%%`. See docs/s3-stand-in.md.
+ */
+export function objectFilePath(s3Directory: string, bucket: string, key: string): string {
+  return join(s3Directory, bucket, ...keyToComponents(key).usual);
+}
 
 /** Largest single PUT: 5 GiB. https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
