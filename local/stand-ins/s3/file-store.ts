@@ -356,8 +356,9 @@ export class FileStore {
         if (entry.isDirectory()) {
           await walk(path);
         } else if (entry.isFile()) {
-          const key = componentsToKey(path);
-          if (key !== undefined && key.startsWith(prefix)) files.push({ key, file: join(base, ...path) });
+          const key = componentsToKey(path) ?? '';
+          // '' is never a key: a file the mapping does not write.
+          if (key !== '' && key.startsWith(prefix)) files.push({ key, file: join(base, ...path) });
         }
       }
       const infos = await Promise.all(files.map(({ file }) => stat(file).catch(() => undefined)));

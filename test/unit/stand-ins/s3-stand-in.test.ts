@@ -15,6 +15,7 @@ import {
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
@@ -24,6 +25,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -477,6 +479,58 @@ describe('S3 stand-in with a current SDK v3 client', () => {
       expect(head.ETag).toBe(expectedEtag);
       expect(head.ContentLength).toBe(body.length);
       expect(await standIn.uploadsInProgress()).toEqual([]);
+    });
+
+    it('copies parts from an existing object (UploadPartCopy with ranges, as `aws s3 cp` does between buckets)', async () => {
+      const source = Buffer.alloc(6 * 1024 * 1024 + 10);
+      for (let index = 0; index < source.length; index++) source[index] = index % 253;
+      await put('copy/source', source);
+      const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'copy/source' }));
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'copy/target' }),
+      );
+      const ranges = [
+        [0, 5 * 1024 * 1024 - 1],
+        [5 * 1024 * 1024, source.length - 1],
+      ];
+
+      const parts = [];
+      for (const [index, [first, last]] of ranges.entries()) {
+        const { CopyPartResult } = await s3.send(
+          new UploadPartCopyCommand({
+            Bucket: BUCKET,
+            Key: 'copy/target',
+            UploadId,
+            PartNumber: index + 1,
+            CopySource: `${BUCKET}/copy/source`,
+            CopySourceRange: `bytes=${first}-${last}`,
+          }),
+        );
+        parts.push({ ETag: CopyPartResult?.ETag, PartNumber: index + 1 });
+      }
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'copy/target',
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+
+      expect(tags.TagSet).toEqual([]);
+      expect((await get('copy/target')).equals(source)).toBe(true);
+      const pastEnd = s3.send(
+        new UploadPartCopyCommand({
+          Bucket: BUCKET,
+          Key: 'copy/other',
+          UploadId: (await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'copy/other' })))
+            .UploadId,
+          PartNumber: 1,
+          CopySource: `${BUCKET}/copy/source`,
+          CopySourceRange: `bytes=0-${source.length}`,
+        }),
+      );
+      await expect(pastEnd).rejects.toMatchObject({ name: 'InvalidRange' });
     });
 
     it('refuses parts under 5 MiB but the last (EntityTooSmall), and forgets an aborted upload', async () => {
