@@ -11,10 +11,16 @@ const TYPES = ['users.messages.email.Send', 'users.messages.email.Open', 'users.
 
 /** Every file under a directory, relative to it (what a glob such as DuckDB's `**` walks). */
 function filesUnder(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
-    .sort();
+  const files: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of readdirSync(path.join(directory, relative), { withFileTypes: true })) {
+      const child = path.join(relative, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else files.push(child);
+    }
+  };
+  walk('');
+  return files.sort();
 }
 
 describe('local S3: the archive as S3 lists it and as plain gzip files', () => {
