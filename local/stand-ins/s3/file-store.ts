@@ -165,7 +165,16 @@ export class FileStore {
   async deleteBucket(bucket: string): Promise<boolean> {
     return this.locks.run(bucket, async () => {
       if ((await this.walkObjects(bucket, '')).length > 0) return false;
-      await rm(this.bucketDirectory(bucket), { recursive: true, force: true });
+      // Only empty directories go: a file someone put there that is not an object stays (and so
+      // does the bucket).
+      const removeEmpty = async (directory: string): Promise<boolean> => {
+        for (const entry of await readdir(directory, { withFileTypes: true })) {
+          if (!entry.isDirectory() || !(await removeEmpty(join(directory, entry.name)))) return false;
+        }
+        await rmdir(directory);
+        return true;
+      };
+      if (!(await removeEmpty(this.bucketDirectory(bucket)))) return false;
       await rm(join(this.internal, 'meta', bucket), { recursive: true, force: true });
       return true;
     });
