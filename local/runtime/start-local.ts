@@ -244,9 +244,6 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     const common: Record<string, string> = {
       ...userContractEnv,
       ...standIns.env,
-      // s3rver stores aws-chunked checksum trailers inside objects; send plain bodies instead.
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       // Powertools' dev mode writes metrics through the global console, where the tap counts them.
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_METRICS_DISABLED: 'false',

@@ -1,6 +1,6 @@
 /**
  * Local AWS stand-ins for local mode and the end-to-end tests: EventBridge (own code), SQS (own
- * code), S3 (s3rver), each on an ephemeral loopback port, each optionally behind a
+ * code), S3 (own code, objects as plain files), each on an ephemeral loopback port, each optionally behind a
  * {@link FaultProxy}, wired together the way the synthesized stack wires the real services.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -37,7 +37,13 @@ export {
   type RouteTarget,
 } from './eventbridge/routes';
 export { type FaultMode, FaultProxy, type FaultProxyStats } from './fault-proxy';
-export { S3_CLIENT_SETTINGS_FOR_STAND_IN, S3StandIn, type S3StandInOptions } from './s3-stand-in';
+export { componentsToKey, keyToComponents } from './s3/key-path';
+export {
+  objectFilePath,
+  S3_CLIENT_SETTINGS_FOR_STAND_IN,
+  S3StandIn,
+  type S3StandInOptions,
+} from './s3-stand-in';
 export { SQS_MAX_MESSAGE_BYTES, SqsStandIn, type SqsStandInOptions } from './sqs/sqs-stand-in';
 
 /** Credentials the stand-ins' own clients sign with; the stand-ins accept any. */

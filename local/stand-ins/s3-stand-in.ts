@@ -14,8 +14,8 @@
  * `rb`/`rm` make: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation,
  * ListObjectsV2, ListObjects, PutObject, GetObject (with Range), HeadObject, DeleteObject,
  * DeleteObjects, CopyObject, CreateMultipartUpload, UploadPart, CompleteMultipartUpload,
- * AbortMultipartUpload. Other operations answer `NotImplemented`. Any credentials are accepted
- * and signatures are not checked.
+ * AbortMultipartUpload, UploadPartCopy, GetObjectTagging (always empty). Other operations answer
+ * `NotImplemented`. Any credentials are accepted and signatures are not checked.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -37,6 +37,7 @@ import {
 } from './s3/checksums';
 import { S3Error, s3Errors } from './s3/errors';
 import { FileStore, isValidBucketName, type ObjectMetadata, type OpenedObject } from './s3/file-store';
+import { keyToComponents } from './s3/key-path';
 import { listPage, MAX_KEYS_LIMIT } from './s3/listing';
 import { parseXml, type XmlElement, xmlDocument } from './s3/xml';
 
@@ -55,6 +56,15 @@ export interface S3StandInOptions {
  * `127.0.0.1`, which has no `<bucket>.` sub-domains). The SDK's default checksums are accepted.
  */
 export const S3_CLIENT_SETTINGS_FOR_STAND_IN = { forcePathStyle: true } as const;
+
+/**
+ * The file an object is stored in: `<s3Directory>/<bucket>/<path of key>` (for a key made of plain
+ * segments, the key itself). While a directory of the same name exists (the keys `a` and `a/b`),
+ * the object is at the same path with its file name prefixed by `%%`. See docs/s3-stand-in.md.
+ */
+export function objectFilePath(s3Directory: string, bucket: string, key: string): string {
+  return join(s3Directory, bucket, ...keyToComponents(key).usual);
+}
 
 /** Largest single PUT: 5 GiB. https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
@@ -261,6 +271,7 @@ export class S3StandIn {
         'partNumber',
         'delete',
         'location',
+        'tagging',
       ];
       if (!known.includes(name) && !IGNORED_QUERY.test(name)) throw s3Errors.notImplemented(`?${name}`);
     }
@@ -299,8 +310,10 @@ export class S3StandIn {
       case 'GET':
       case 'HEAD':
         if (uploadId !== null) throw s3Errors.notImplemented('ListParts');
+        if (query.has('tagging')) return this.getObjectTagging(response, bucket, key);
         return this.getObject(request, response, bucket, key, method === 'HEAD');
       case 'PUT':
+        if (query.has('tagging')) throw s3Errors.notImplemented('PutObjectTagging');
         if (uploadId !== null) return this.uploadPart(request, response, target, uploadId);
         if (header(request, 'x-amz-copy-source')) return this.copyObject(request, response, bucket, key);
         return this.putObject(request, response, bucket, key);
@@ -425,23 +438,25 @@ export class S3StandIn {
     const objects = await this.store.allObjects(bucket, prefix);
     const page = listPage(objects, { prefix, delimiter, maxKeys, after });
     const encode = (text: string) => (encodingType === 'url' ? encodeURIComponent(text) : text);
+    const metadata = await Promise.all(
+      page.objects.map((object) => this.store.listedMetadata(bucket, object).catch(() => undefined)),
+    );
     const contents: XmlElement[] = [];
-    for (const object of page.objects) {
-      const opened = await this.store.open(bucket, object.key);
-      if (!opened) continue; // deleted since the walk
-      await opened.handle.close();
-      const algorithm = Object.keys(opened.metadata.checksums)[0];
+    page.objects.forEach((object, index) => {
+      const found = metadata[index];
+      if (!found) return; // replaced or deleted since the walk
+      const algorithm = Object.keys(found.checksums)[0];
       contents.push({
         Key: encode(object.key),
-        LastModified: opened.lastModified.toISOString(),
-        ETag: opened.metadata.etag,
+        LastModified: object.lastModified.toISOString(),
+        ETag: found.etag,
         ...(algorithm
-          ? { ChecksumAlgorithm: algorithm, ChecksumType: opened.metadata.checksumType ?? 'FULL_OBJECT' }
+          ? { ChecksumAlgorithm: algorithm, ChecksumType: found.checksumType ?? 'FULL_OBJECT' }
           : {}),
-        Size: opened.size,
+        Size: object.size,
         StorageClass: 'STANDARD',
       });
-    }
+    });
     const commonPrefixes = page.commonPrefixes.map((commonPrefix) => ({ Prefix: encode(commonPrefix) }));
     if (v2) {
       this.sendXml(response, 'ListBucketResult', {
@@ -710,34 +725,17 @@ export class S3StandIn {
     key: string,
   ): Promise<void> {
     request.resume();
-    const source = (header(request, 'x-amz-copy-source') ?? '').replace(/^\//, '').split('?')[0] ?? '';
-    const slash = source.indexOf('/');
-    if (slash <= 0)
-      throw s3Errors.invalidArgument(
-        'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
-        'x-amz-copy-source',
-        source,
-      );
-    let sourceBucket: string;
-    let sourceKey: string;
-    try {
-      sourceBucket = decodeURIComponent(source.slice(0, slash));
-      sourceKey = decodeURIComponent(source.slice(slash + 1));
-    } catch {
-      throw s3Errors.invalidArgument('Invalid copy source encoding', 'x-amz-copy-source', source);
-    }
-    await this.requireBucket(sourceBucket);
     const directive = (header(request, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE') {
       throw s3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
     }
-    if (sourceBucket === bucket && sourceKey === key && directive === 'COPY') {
+    const source = this.copySourceOf(request);
+    if (source.bucket === bucket && source.key === key && directive === 'COPY') {
       throw s3Errors.invalidRequest(
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
-    const opened = await this.store.open(sourceBucket, sourceKey);
-    if (!opened) throw s3Errors.noSuchKey(sourceKey);
+    const opened = await this.openCopySource(request);
     let tempPath: string;
     const md5 = createMd5();
     const crc = createChecksum('CRC64NVME');
@@ -906,10 +904,6 @@ export class S3StandIn {
       request.resume();
       throw error;
     });
-    if (header(request, 'x-amz-copy-source')) {
-      request.resume();
-      throw s3Errors.notImplemented('UploadPartCopy');
-    }
     const partText = target.query.get('partNumber') ?? '';
     const partNumber = Number(partText);
     if (!/^\d+$/.test(partText) || partNumber < 1 || partNumber > MULTIPART_LIMITS.maxParts) {
@@ -920,7 +914,10 @@ export class S3StandIn {
         partText,
       );
     }
-    const body = await this.receiveBody(request, upload.checksumAlgorithm);
+    const copying = header(request, 'x-amz-copy-source') !== undefined;
+    const body = copying
+      ? await this.copySource(request, upload.checksumAlgorithm)
+      : await this.receiveBody(request, upload.checksumAlgorithm);
     if (upload.checksumAlgorithm && body.declared && body.declared !== upload.checksumAlgorithm) {
       await rm(body.tempPath, { force: true });
       throw s3Errors.invalidRequest(
@@ -938,11 +935,111 @@ export class S3StandIn {
     };
     await rename(body.tempPath, join(directory, `part-${partNumber}`));
     await writeFile(join(directory, `part-${partNumber}.json`), JSON.stringify(part));
-    const headers: Record<string, string | number> = { etag, 'content-length': 0 };
     const answered = body.declared ?? upload.checksumAlgorithm;
+    if (copying) {
+      this.sendXml(response, 'CopyPartResult', {
+        ETag: etag,
+        LastModified: new Date().toISOString(),
+        ...(answered ? { [`Checksum${answered}`]: body.computed[answered] } : {}),
+      });
+      return;
+    }
+    const headers: Record<string, string | number> = { etag, 'content-length': 0 };
     if (answered) headers[checksumHeader(answered)] = body.computed[answered] as string;
     response.writeHead(200, headers);
     response.end();
+  }
+
+  /** Bucket and key named by `x-amz-copy-source` (`<bucket>/<key>`, URL-encoded, maybe a leading `/`). */
+  private copySourceOf(request: IncomingMessage): { bucket: string; key: string } {
+    const source = (header(request, 'x-amz-copy-source') ?? '').replace(/^\//, '').split('?')[0] ?? '';
+    const slash = source.indexOf('/');
+    if (slash <= 0) {
+      throw s3Errors.invalidArgument(
+        'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+        'x-amz-copy-source',
+        source,
+      );
+    }
+    try {
+      return {
+        bucket: decodeURIComponent(source.slice(0, slash)),
+        key: decodeURIComponent(source.slice(slash + 1)),
+      };
+    } catch {
+      throw s3Errors.invalidArgument('Invalid copy source encoding', 'x-amz-copy-source', source);
+    }
+  }
+
+  /** The source object of a copy, which must exist; the caller closes it. */
+  private async openCopySource(request: IncomingMessage): Promise<OpenedObject> {
+    const source = this.copySourceOf(request);
+    await this.requireBucket(source.bucket);
+    const opened = await this.store.open(source.bucket, source.key);
+    if (!opened) throw s3Errors.noSuchKey(source.key);
+    return opened;
+  }
+
+  /**
+   * UploadPartCopy's part: the source object's bytes, all or `x-amz-copy-source-range`
+   * (`bytes=first-last` inside the object, else `InvalidRange`).
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
+   */
+  private async copySource(
+    request: IncomingMessage,
+    extraAlgorithm?: ChecksumAlgorithm,
+  ): Promise<ReceivedBody> {
+    request.resume();
+    const source = await this.openCopySource(request);
+    try {
+      let start = 0;
+      let end = source.size - 1;
+      const rangeText = header(request, 'x-amz-copy-source-range');
+      if (rangeText !== undefined) {
+        const match = /^bytes=(\d+)-(\d+)$/.exec(rangeText.trim());
+        if (!match) {
+          throw s3Errors.invalidArgument(
+            'The x-amz-copy-source-range value must be of the form bytes=first-last',
+            'x-amz-copy-source-range',
+            rangeText,
+          );
+        }
+        start = Number(match[1]);
+        end = Number(match[2]);
+        if (end < start || end >= source.size) throw s3Errors.invalidRange(source.size);
+      }
+      const algorithms = new Set<ChecksumAlgorithm>(['CRC64NVME']);
+      if (extraAlgorithm) algorithms.add(extraAlgorithm);
+      const checksums = new Map(
+        [...algorithms].map((algorithm) => [algorithm, createChecksum(algorithm)] as const),
+      );
+      const md5 = createMd5();
+      const hashing = new Hashing([md5, ...checksums.values()]);
+      const tempPath = this.store.tempPath();
+      if (source.size > 0) {
+        await pipeline(
+          source.handle.createReadStream({ start, end, autoClose: false }),
+          hashing,
+          createWriteStream(tempPath),
+        );
+      } else {
+        await writeFile(tempPath, '');
+      }
+      const computed: Partial<Record<ChecksumAlgorithm, string>> = {};
+      for (const [algorithm, checksum] of checksums)
+        computed[algorithm] = checksum.digest().toString('base64');
+      return { tempPath, size: hashing.size, md5: md5.digest(), computed };
+    } finally {
+      await source.handle.close();
+    }
+  }
+
+  /** Objects here carry no tags: an empty tag set (the AWS CLI asks for it when it copies). */
+  private async getObjectTagging(response: ServerResponse, bucket: string, key: string): Promise<void> {
+    const opened = await this.store.open(bucket, key);
+    if (!opened) throw s3Errors.noSuchKey(key);
+    await opened.handle.close();
+    this.sendXml(response, 'Tagging', { TagSet: {} });
   }
 
   /** https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html */

@@ -103,26 +103,11 @@ export async function getObject(s3: S3Client, bucket: string, key: string): Prom
   );
 }
 
-/**
- * Every archived line with the object key it is in (objects are gzip, one event per line).
- * s3rver answers 500 when a listing races an object being written (the local Firehose keeps
- * flushing), so a failed read is tried again, as an S3 client would.
- */
+/** Every archived line with the object key it is in (objects are gzip, one event per line). */
 export async function readArchive(
   s3: S3Client,
   bucket: string,
 ): Promise<Array<{ key: string; line: string }>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await readArchiveOnce(s3, bucket);
-    } catch (error) {
-      if (attempt >= 5) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-    }
-  }
-}
-
-async function readArchiveOnce(s3: S3Client, bucket: string): Promise<Array<{ key: string; line: string }>> {
   const lines: Array<{ key: string; line: string }> = [];
   for (const key of await listKeys(s3, bucket, 'events/')) {
     const text = gunzipSync(await getObject(s3, bucket, key)).toString('utf8');

@@ -13,7 +13,7 @@
  * ETag the MD5 of its bytes.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import {
   type FileHandle,
   lstat,
@@ -61,6 +61,13 @@ export interface StoredObject {
   key: string;
   size: number;
   lastModified: Date;
+}
+
+/** An object as a listing found it: with what identifies its file's version. */
+export interface ListedObject extends StoredObject {
+  path: string;
+  ino: number;
+  mtimeMs: number;
 }
 
 export interface OpenedObject extends StoredObject {
@@ -158,7 +165,16 @@ export class FileStore {
   async deleteBucket(bucket: string): Promise<boolean> {
     return this.locks.run(bucket, async () => {
       if ((await this.walkObjects(bucket, '')).length > 0) return false;
-      await rm(this.bucketDirectory(bucket), { recursive: true, force: true });
+      // Only empty directories go: a file someone put there that is not an object stays (and so
+      // does the bucket).
+      const removeEmpty = async (directory: string): Promise<boolean> => {
+        for (const entry of await readdir(directory, { withFileTypes: true })) {
+          if (!entry.isDirectory() || !(await removeEmpty(join(directory, entry.name)))) return false;
+        }
+        await rmdir(directory);
+        return true;
+      };
+      if (!(await removeEmpty(this.bucketDirectory(bucket)))) return false;
       await rm(join(this.internal, 'meta', bucket), { recursive: true, force: true });
       return true;
     });
@@ -326,16 +342,16 @@ export class FileStore {
    * Every object whose key starts with `prefix`, in UTF-8 binary key order, with size and time
    * (metadata is read separately, for the ones a page returns).
    */
-  async allObjects(bucket: string, prefix: string): Promise<StoredObject[]> {
+  async allObjects(bucket: string, prefix: string): Promise<ListedObject[]> {
     return this.locks.run(bucket, () => this.walkObjects(bucket, prefix));
   }
 
-  private async walkObjects(bucket: string, prefix: string): Promise<StoredObject[]> {
+  private async walkObjects(bucket: string, prefix: string): Promise<ListedObject[]> {
     const base = this.bucketDirectory(bucket);
     // Start from the deepest directory the prefix fully names.
     const complete = prefix.split('/').slice(0, -1);
     const startComponents = directoryComponents(complete);
-    const objects: StoredObject[] = [];
+    const objects: ListedObject[] = [];
     const walk = async (components: string[]): Promise<void> => {
       const entries = await readdir(join(base, ...components), { withFileTypes: true }).catch(
         (error: unknown) => {
@@ -343,35 +359,40 @@ export class FileStore {
           throw error;
         },
       );
+      const files: Array<{ key: string; file: string }> = [];
       for (const entry of entries) {
         const path = [...components, entry.name];
         if (entry.isDirectory()) {
           await walk(path);
         } else if (entry.isFile()) {
-          const key = componentsToKey(path);
-          if (key === undefined || !key.startsWith(prefix)) continue;
-          const info = await stat(join(base, ...path)).catch(() => undefined);
-          if (info) objects.push({ key, size: info.size, lastModified: info.mtime });
+          const key = componentsToKey(path) ?? '';
+          // '' is never a key: a file the mapping does not write.
+          if (key !== '' && key.startsWith(prefix)) files.push({ key, file: join(base, ...path) });
         }
       }
+      const infos = await Promise.all(files.map(({ file }) => stat(file).catch(() => undefined)));
+      files.forEach(({ key, file }, index) => {
+        const info = infos[index];
+        if (info) {
+          objects.push({
+            key,
+            size: info.size,
+            lastModified: info.mtime,
+            path: file,
+            ino: info.ino,
+            mtimeMs: info.mtimeMs,
+          });
+        }
+      });
     };
     await walk(startComponents);
-    return objects.sort((a, b) => compareKeys(a.key, b.key));
+    const sortKeys = new Map(objects.map((object) => [object, Buffer.from(object.key, 'utf8')]));
+    return objects.sort((a, b) => Buffer.compare(sortKeys.get(a) as Buffer, sortKeys.get(b) as Buffer));
   }
 
-  /** ETag of a listed object. */
-  async etagOf(bucket: string, key: string): Promise<string> {
-    const opened = await this.open(bucket, key);
-    if (!opened) return '""';
-    await opened.handle.close();
-    return opened.metadata.etag;
-  }
-
-  /** Copies an object's bytes into a new temp file (for CopyObject). */
-  async copyToTemp(source: OpenedObject): Promise<string> {
-    const temp = this.tempPath();
-    await pipeline(source.handle.createReadStream({ start: 0, autoClose: false }), createWriteStream(temp));
-    return temp;
+  /** Metadata of a listed object (its ETag and checksums for the listing). */
+  async listedMetadata(bucket: string, object: ListedObject): Promise<ObjectMetadata> {
+    return this.metadataFor(bucket, object.key, object.path, object);
   }
 
   uploadDirectory(uploadId: string): string {
