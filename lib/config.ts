@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
+import { UserError } from './cli';
 
 /**
  * Lambda's synchronous invocation payload is capped at 6 MB (6,291,456 bytes) and API Gateway
@@ -134,7 +135,8 @@ export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
 /** The context keys the stack reads, in the order the README documents them. */
 export const CONFIG_KEYS = Object.keys(bridgeConfigSchema.shape) as (keyof BridgeConfig)[];
 
-export class InvalidBridgeConfigError extends Error {
+/** A bad setting: the CDK app prints its message without a stack trace (a {@link UserError}). */
+export class InvalidBridgeConfigError extends UserError {
   override readonly name = 'InvalidBridgeConfigError';
 }
 
