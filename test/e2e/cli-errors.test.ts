@@ -41,7 +41,9 @@ function run(command: string, args: string[], env: Record<string, string> = {}, 
 }
 
 const cli = (script: string, args: string[], env?: Record<string, string>) =>
-  run(process.execPath, [tsx, script, ...args], env);
+  script === 'local/start.ts'
+    ? run(process.execPath, ['--import', 'tsx', script, ...args], env) // as `npm start` runs it
+    : run(process.execPath, [tsx, script, ...args], env);
 
 function expectUserError(outcome: Outcome, code: number, message: RegExp): void {
   expect(outcome.stderr).toMatch(message);
