@@ -44,7 +44,8 @@ describe('the secure defaults', () => {
   it('make every bucket private, encrypted, TLS-only, owner-enforced and retained', () => {
     const buckets = synthesized.template.findResources('AWS::S3::Bucket');
 
-    expect(Object.keys(buckets)).toHaveLength(2);
+    // the archive, its access logs, the Athena results
+    expect(Object.keys(buckets)).toHaveLength(3);
     for (const [logicalId, bucket] of Object.entries(buckets)) {
       expect(bucket, logicalId).toMatchObject({
         DeletionPolicy: 'Retain',
