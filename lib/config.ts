@@ -8,6 +8,7 @@ import {
   MIN_BODY_CAP_BYTES,
   maxBodyBytesProblem,
 } from '../lambdas/shared/settings';
+import { UserError } from './cli';
 
 /** A zod check from one of the validators the functions use too (`lambdas/shared/settings.ts`). */
 function checkedBy<T>(problemOf: (value: T) => string | undefined) {
@@ -157,7 +158,8 @@ export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
 /** The context keys the stack reads, in the order the README documents them. */
 export const CONFIG_KEYS = Object.keys(bridgeConfigSchema.shape) as (keyof BridgeConfig)[];
 
-export class InvalidBridgeConfigError extends Error {
+/** A bad setting: the CDK app prints its message without a stack trace (a {@link UserError}). */
+export class InvalidBridgeConfigError extends UserError {
   override readonly name = 'InvalidBridgeConfigError';
 }
 

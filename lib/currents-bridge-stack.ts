@@ -1,10 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { DEFAULTS, ENV, METRIC, S3_PREFIX } from '../lambdas/shared/contract';
+import { DEFAULTS, ENV, S3_PREFIX } from '../lambdas/shared/contract';
 import type { BridgeConfig } from './config';
-import { Alarms, bridgeMetric } from './constructs/alarms';
+import { Alarms } from './constructs/alarms';
 import { Archive } from './constructs/archive';
 import { BridgeFunction } from './constructs/bridge-function';
 import { Dashboard } from './constructs/dashboard';
@@ -50,11 +49,7 @@ export class CurrentsBridgeStack extends Stack {
     this.config = config;
     const logRetention = config.logRetentionDays;
 
-    this.alarms = new Alarms(
-      this,
-      'Alarms',
-      config.alarmEmail === undefined ? {} : { email: config.alarmEmail },
-    );
+    this.alarms = new Alarms(this, 'Alarms', { config });
     this.tokens = new Tokens(this, 'Tokens');
     this.routing = new EventRouting(this, 'Routing', {
       eventSource: config.eventSource,
@@ -132,7 +127,7 @@ export class CurrentsBridgeStack extends Stack {
     });
 
     this.grantAccess();
-    this.addAlarms();
+    this.alarms.watchStack(this);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       ingest: this.ingest,
@@ -194,13 +189,19 @@ export class CurrentsBridgeStack extends Stack {
       value: this.dashboard.dashboard.dashboardName,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic every alarm notifies; subscribe your on-call tooling here',
+      description:
+        'SNS topic of the alarms that page (data stuck or at risk); subscribe your on-call tooling here',
       value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'NoticeTopicArn', {
+      description:
+        'SNS topic of the alarms that inform (nothing lost; look within a day); subscribe e-mail or chat',
+      value: this.alarms.noticeTopic.topicArn,
     });
   }
 
   private watchDeadLetterQueue(queue: sqs.IQueue, owner: string): void {
-    this.alarms.addDeadLetterQueueAlarm(queue, owner);
+    this.alarms.watchDeadLetterQueue({ queue, owner });
     this.deadLetterQueues.push({ queue, owner });
     // Consumers are added after construction (buildApp's `configure`), when the dashboard exists.
     this.dashboard?.addDeadLetterQueue(queue, owner);
@@ -214,84 +215,5 @@ export class CurrentsBridgeStack extends Stack {
     }
     this.tokens.grantRead(this.receiver.function);
     this.spillover.queue.grantSendMessages(this.receiver.function);
-  }
-
-  private addAlarms(): void {
-    const { alarms, config } = this;
-    const above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    const notBreaching = cloudwatch.TreatMissingData.NOT_BREACHING;
-
-    alarms.add(this.alarms, 'AuthFailures', 'AuthFailures', {
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(unauthenticated, 0) + FILL(forbidden, 0)',
-        usingMetrics: {
-          unauthenticated: bridgeMetric(METRIC.authMissing),
-          forbidden: bridgeMetric(METRIC.authRejected),
-        },
-        label: '401 + 403',
-        period: Duration.minutes(5),
-      }),
-      threshold: 5,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'ReceiverErrors', 'ReceiverErrors', {
-      metric: this.receiver.function.metricErrors({
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'Api5xx', 'Api5xx', {
-      metric: this.ingest.metricServerErrors(),
-      threshold: 1,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'SpilloverAge', 'SpilloverAge', {
-      metric: this.spillover.metricOldestMessageAge(),
-      threshold: Duration.minutes(15).toSeconds(),
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'RedriveErrors', 'RedriveErrors', {
-      metric: this.spillover.redrive.function.metricErrors({
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'ArchiveFreshness', 'ArchiveFreshness', {
-      metric: this.archive.metricDataFreshness(),
-      threshold: Duration.minutes(15).toSeconds(),
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'ArchiveRuleFailures', 'ArchiveRuleFailures', {
-      metric: this.routing.ruleMetric(this.archive.rule, 'FailedInvocations'),
-      threshold: 1,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    alarms.add(this.alarms, 'EventsQuarantined', 'EventsQuarantined', {
-      metric: bridgeMetric(METRIC.eventsQuarantined),
-      threshold: 1,
-      comparisonOperator: above,
-      treatMissingData: notBreaching,
-    });
-    // Hourly periods: CloudWatch allows an evaluation range of up to 7 days only for periods of an
-    // hour or more. No data at all is what a disabled connector looks like, so it counts as breaching.
-    alarms.add(this.alarms, 'Silence', 'Silence', {
-      detail: `No event for ${config.silenceHours} hours.`,
-      metric: bridgeMetric(METRIC.eventsReceived, { period: Duration.hours(1) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: config.silenceHours,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
   }
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EVENT_SOURCE } from '../lambdas/shared/contract';
+import { runCli } from '../lib/cli';
 import { InvalidEventPatternError } from './event-pattern';
 import {
   type EventTypeTally,
@@ -153,8 +154,10 @@ function plural(count: number, noun: string): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = runPatternCli(process.argv.slice(2), {
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  });
+  await runCli(() =>
+    runPatternCli(process.argv.slice(2), {
+      stdout: (line) => console.log(line),
+      stderr: (line) => console.error(line),
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV } from '../lambdas/shared/contract';
+import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '../lib/cli';
 import {
   factoryEvents,
   formatReport,
@@ -39,11 +40,37 @@ one; 413 → batch halved; 401/403/404 → stop.
   --json                print the final report as JSON
   -h, --help            this text`;
 
-function integer(name: string, value: string | undefined, fallback: number): number {
+function integer(name: string, value: string | undefined, fallback: number, min = 0, max = Infinity): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative integer`);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < min || parsed > max) {
+    const range =
+      max === Infinity ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`;
+    throw usageError(`--${name} must be ${range}, got "${value}"`);
+  }
   return parsed;
+}
+
+function connectorUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`--url must be an http(s) URL such as http://127.0.0.1:3000/currents, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usageError(`--url must be an http(s) URL, got "${value}"`);
+  }
+  return value;
+}
+
+/** The events to send; a sample folder or type list the user named that yields none is a usage error. */
+async function loadEvents(load: () => unknown[] | Promise<unknown[]>, what: string): Promise<unknown[]> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new UserError(`${what}: ${(error as Error).message}`, { exitCode: USAGE_EXIT_CODE, cause: error });
+  }
 }
 
 async function defaultToken(dataDir: string): Promise<string | undefined> {
@@ -83,25 +110,38 @@ async function main(): Promise<number> {
     return 0;
   }
   const dataDir = values['data-dir'] ?? process.env.CURRENTS_DATA_DIR ?? '.local-data';
-  const url = values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}/currents`;
+  const url = connectorUrl(values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}/currents`);
   const token = values['no-token'] ? undefined : (values.token ?? (await defaultToken(dataDir)));
   if (token === undefined && !values['no-token']) {
-    console.error(
+    throw usageError(
       'No token: pass --token, set CURRENTS_TOKENS, or start local mode first (it writes <data-dir>/token).',
     );
-    return 2;
   }
+  const options = {
+    batchSize: integer('batch-size', values['batch-size'], 100, 1, 100),
+    concurrency: integer('concurrency', values.concurrency, 4, 1),
+    maxAttempts: integer('max-attempts', values['max-attempts'], 10, 1),
+    backoff: {
+      baseDelayMs: integer('base-delay-ms', values['base-delay-ms'], 500),
+      maxDelayMs: integer('max-delay-ms', values['max-delay-ms'], 30_000),
+      maxRetryAfterMs: integer('max-retry-after-ms', values['max-retry-after-ms'], 60_000),
+    },
+  };
 
-  const events = values.samples
-    ? withFreshIds(
-        await readSampleFolder(values.samples),
-        values.count === undefined ? undefined : integer('count', values.count, 0),
-      )
-    : factoryEvents({
-        count: integer('count', values.count, 1000),
-        types: values.types?.split(',').map((type) => type.trim()),
-        seed: values.seed === undefined ? undefined : integer('seed', values.seed, 0),
-      });
+  const { samples } = values;
+  const count = values.count === undefined ? undefined : integer('count', values.count, 0);
+  const seed = values.seed === undefined ? undefined : integer('seed', values.seed, 0);
+  const events = samples
+    ? withFreshIds(await loadEvents(() => readSampleFolder(samples), `--samples ${samples}`), count)
+    : await loadEvents(
+        () =>
+          factoryEvents({
+            count: count ?? 1000,
+            types: values.types?.split(',').map((type) => type.trim()),
+            seed,
+          }),
+        '--types',
+      );
 
   const interactive = process.stderr.isTTY === true;
   let lastPrinted = 0;
@@ -113,32 +153,10 @@ async function main(): Promise<number> {
     process.stderr.write(interactive ? `\r\x1b[2K${line}` : `${line}\n`);
   };
 
-  const report = await simulate({
-    url,
-    token,
-    events,
-    batchSize: integer('batch-size', values['batch-size'], 100),
-    concurrency: integer('concurrency', values.concurrency, 4),
-    gzip: values.gzip ?? false,
-    maxAttempts: integer('max-attempts', values['max-attempts'], 10),
-    backoff: {
-      baseDelayMs: integer('base-delay-ms', values['base-delay-ms'], 500),
-      maxDelayMs: integer('max-delay-ms', values['max-delay-ms'], 30_000),
-      maxRetryAfterMs: integer('max-retry-after-ms', values['max-retry-after-ms'], 60_000),
-    },
-    onProgress,
-  });
+  const report = await simulate({ url, token, events, gzip: values.gzip ?? false, ...options, onProgress });
   if (interactive) process.stderr.write('\n');
   console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
   return report.dropped === 0 && report.unsent === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error((error as Error).message);
-    process.exitCode = 2;
-  },
-);
+await runCli(main);

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runCli, UserError, usageError } from '../lib/cli';
 import { type LocalCounts, type LocalPipeline, startLocal } from './runtime';
 
 const USAGE = `Usage: npm start -- [options]
@@ -69,7 +70,50 @@ function banner(pipeline: LocalPipeline, tokenSource: string): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+/** `--port` or `$PORT`: a whole number from 0 (any free port) to 65535; undefined for the default. */
+function portOption(value: string | undefined, source: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port > 65_535) {
+    throw usageError(`${source} must be a port number from 0 to 65535 (0 picks a free port), got "${value}"`);
+  }
+  return port;
+}
+
+const FILE_SYSTEM_CODES = new Set(['EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'EISDIR', 'EROFS', 'ENOSPC']);
+
+/**
+ * The reasons local mode cannot start that the user can fix (port taken or not allowed, data
+ * directory not usable), as a {@link UserError}; anything else unchanged.
+ */
+function startFailure(error: unknown, port: number | undefined): unknown {
+  const { code, message, path: file, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const listening = (error as { port?: number } | undefined)?.port ?? port;
+  const shownPort = listening === undefined ? 'the port' : `port ${listening}`;
+  if (code === 'EADDRINUSE') {
+    return new UserError(
+      `local mode failed to start: ${shownPort} is already in use by another program. ` +
+        'Stop it, or pick another port: npm start -- --port 0 (any free port).',
+      { cause: error },
+    );
+  }
+  if ((code === 'EACCES' || code === 'EPERM') && syscall === 'listen') {
+    return new UserError(
+      `local mode failed to start: not allowed to listen on ${shownPort} (ports below 1024 need privileges); ` +
+        'pick another with --port.',
+      { cause: error },
+    );
+  }
+  if (code !== undefined && FILE_SYSTEM_CODES.has(code) && file !== undefined) {
+    return new UserError(
+      `local mode failed to start: cannot use ${file} (${message}). Check --data-dir / $CURRENTS_DATA_DIR.`,
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+async function main(): Promise<undefined> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
@@ -80,18 +124,24 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
-    return;
+    return undefined;
   }
+  const port = portOption(values.port, '--port') ?? portOption(process.env.PORT, '$PORT');
   const verbose = values.verbose ?? false;
   const tokenSource = process.env.CURRENTS_TOKENS
     ? 'from CURRENTS_TOKENS'
     : 'generated once, kept in <data-dir>/token';
-  const pipeline = await startLocal({
-    ...(values.port === undefined ? {} : { port: Number(values.port) }),
-    ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-    logLevel: verbose ? 'INFO' : 'ERROR',
-    echoMetrics: verbose,
-  });
+  let pipeline: LocalPipeline;
+  try {
+    pipeline = await startLocal({
+      ...(port === undefined ? {} : { port }),
+      ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
+      logLevel: verbose ? 'INFO' : 'ERROR',
+      echoMetrics: verbose,
+    });
+  } catch (error) {
+    throw startFailure(error, port);
+  }
   process.stdout.write(banner(pipeline, tokenSource));
 
   const tty = process.stdout.isTTY === true;
@@ -125,16 +175,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', (signal) => void stop(signal));
   process.on('SIGTERM', (signal) => void stop(signal));
+  return undefined;
 }
 
-main().catch((error: unknown) => {
-  const { code, message, stack } = error as NodeJS.ErrnoException;
-  if (code === 'EADDRINUSE') {
-    process.stderr.write(
-      `local mode failed to start: ${message}. Another program uses that port; try PORT=0 npm start.\n`,
-    );
-  } else {
-    process.stderr.write(`local mode failed to start: ${stack ?? String(error)}\n`);
-  }
-  process.exit(1);
-});
+await runCli(main);

@@ -1,16 +1,25 @@
-import { Duration, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { S3_PREFIX } from '../../lambdas/shared/contract';
-import { deadLetterQueue, type EventRouting, TargetWithDeadLetterQueue } from './event-routing';
+import { type EventRouting, TargetWithDeadLetterQueue } from './event-routing';
 import { liveEventPattern } from './replay-archive';
+import {
+  ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
+  ACCESS_LOG_EXPIRATION,
+  deadLetterQueue,
+  logGroup,
+  NONCURRENT_VERSION_EXPIRATION,
+  RULE_TARGET_RETRY_DEFAULTS,
+  secureBucket,
+} from './secure-defaults';
 
 /**
  * Where Firehose writes each event: Hive-style partitions Athena can prune by type, day and hour.
@@ -56,27 +65,17 @@ export class Archive extends Construct {
   constructor(scope: Construct, id: string, props: ArchiveProps) {
     super(scope, id);
 
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
+    this.accessLogsBucket = secureBucket(this, 'AccessLogs', {
+      lifecycleRules: [{ expiration: ACCESS_LOG_EXPIRATION }],
     });
     Validations.of(this.accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason: 'This is the server access log bucket of the archive; logging it would log its own log writes.',
     });
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
+    // Retained with the stack (the secure defaults): the archive is the record of everything Braze sent.
+    this.bucket = secureBucket(this, 'Bucket', {
       versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // The archive is the record of everything Braze sent: deleting the stack must not delete it.
-      removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'archive/',
       lifecycleRules: [
@@ -93,17 +92,13 @@ export class Archive extends Construct {
             },
           ],
           ...(props.expiryDays === undefined ? {} : { expiration: Duration.days(props.expiryDays) }),
-          // Versioning guards against overwrites, not a second copy forever.
-          noncurrentVersionExpiration: Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          noncurrentVersionExpiration: NONCURRENT_VERSION_EXPIRATION,
+          abortIncompleteMultipartUploadAfter: ABORT_INCOMPLETE_MULTIPART_UPLOAD_AFTER,
         },
       ],
     });
 
-    const firehoseLogs = new logs.LogGroup(this, 'FirehoseLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const firehoseLogs = logGroup(this, 'FirehoseLogs', props.logRetention);
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
       encryption: firehose.StreamEncryption.awsOwnedKey(),
@@ -166,7 +161,7 @@ export class Archive extends Construct {
         new targets.FirehoseDeliveryStream(this.deliveryStream, {
           message: events.RuleTargetInput.fromEventPath('$.detail'),
         }),
-        { deadLetterQueue: this.deadLetterQueue, retryAttempts: 185, maxEventAge: Duration.hours(24) },
+        { deadLetterQueue: this.deadLetterQueue, ...RULE_TARGET_RETRY_DEFAULTS },
       ),
     );
     props.onDeadLetterQueue?.(this.deadLetterQueue, 'archive rule');

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { logGroup } from './secure-defaults';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -47,10 +48,7 @@ export class BridgeFunction extends Construct {
   constructor(scope: Construct, id: string, props: BridgeFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = logGroup(this, 'Logs', props.logRetention ?? logs.RetentionDays.ONE_MONTH);
 
     // An own role instead of the default one, which carries the AWS-managed
     // AWSLambdaBasicExecutionRole policy: that policy may write to every log group of the account.

@@ -1,12 +1,13 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type EventTypeSelector, familyPrefix, isFamily } from '../../lambdas/shared/event-types';
+import { deadLetterQueue, RULE_TARGET_RETRY_DEFAULTS, RULE_TARGET_RETRY_LIMITS } from './secure-defaults';
 
 /**
  * Where a consumer's events go. A queue or a function is wrapped in the matching target with the
@@ -59,10 +60,11 @@ export interface EventRoutingProps {
   readonly onConsumer?: (consumer: Consumer) => void;
 }
 
-/** EventBridge accepts at most this many retries per target. */
-const MAX_RETRY_ATTEMPTS = 185;
-const MIN_EVENT_AGE = Duration.minutes(1);
-const MAX_EVENT_AGE = Duration.hours(24);
+const {
+  maxRetryAttempts: MAX_RETRY_ATTEMPTS,
+  minEventAge: MIN_EVENT_AGE,
+  maxEventAge: MAX_EVENT_AGE,
+} = RULE_TARGET_RETRY_LIMITS;
 
 /** Why a selector cannot become a rule pattern, or undefined when it can. */
 export function selectorProblem(selector: string): string | undefined {
@@ -104,24 +106,6 @@ function isQueue(target: ConsumerTarget): target is sqs.IQueue {
 
 function isFunction(target: ConsumerTarget): target is lambda.IFunction {
   return typeof target === 'object' && 'functionArn' in target;
-}
-
-/**
- * A dead-letter queue (of a rule target, or of the spillover queue): SQS-managed encryption
- * (EventBridge cannot write to queues encrypted with the AWS-managed KMS key), TLS only, the
- * longest retention.
- */
-export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself a dead-letter queue; an alarm fires as soon as it holds a message.',
-  });
-  return queue;
 }
 
 /**
@@ -198,8 +182,8 @@ export class EventRouting extends Construct {
 
   /** A rule on the bus that delivers the selected Braze events to `target`, with retries and a DLQ. */
   addConsumer(id: string, options: ConsumerOptions): Consumer {
-    const retryAttempts = options.retryAttempts ?? MAX_RETRY_ATTEMPTS;
-    const maxEventAge = options.maxEventAge ?? MAX_EVENT_AGE;
+    const retryAttempts = options.retryAttempts ?? RULE_TARGET_RETRY_DEFAULTS.retryAttempts;
+    const maxEventAge = options.maxEventAge ?? RULE_TARGET_RETRY_DEFAULTS.maxEventAge;
     if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > MAX_RETRY_ATTEMPTS) {
       throw new Error(`consumer ${id}: retryAttempts must be a whole number from 0 to ${MAX_RETRY_ATTEMPTS}`);
     }

@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RECEIVER_PATH } from '../../lambdas/shared/contract';
+import { logGroup } from './secure-defaults';
 
 export interface IngestApiProps {
   readonly receiver: lambda.IFunction;
@@ -63,10 +64,7 @@ export class IngestApi extends Construct {
       createDefaultStage: false,
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.accessLogs = logGroup(this, 'AccessLogs', props.logRetention);
 
     this.stage = this.api.addStage('DefaultStage', {
       stageName: '$default',

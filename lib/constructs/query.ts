@@ -1,7 +1,7 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { S3_PREFIX } from '../../lambdas/shared/contract';
 import {
@@ -14,6 +14,7 @@ import {
   PROJECTION_FIRST_DAY,
   projectedEventTypes,
 } from './query-schema';
+import { secureBucket } from './secure-defaults';
 
 export interface ArchiveQueryProps {
   /** The archive bucket Firehose writes `events/event_type=<t>/dt=YYYY-MM-DD/hour=HH/` into. */
@@ -154,13 +155,9 @@ export class ArchiveQuery extends Construct {
       ...JSON_SERDE.parameters,
     });
 
-    this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Results are copies of what the archive holds, and expire anyway; a non-empty bucket is kept.
-      removalPolicy: RemovalPolicy.RETAIN,
+    // Retained (the secure defaults): results are copies of what the archive holds and expire
+    // anyway, but CloudFormation cannot delete a non-empty bucket.
+    this.resultsBucket = secureBucket(this, 'ResultsBucket', {
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: 'athena-results/',
       lifecycleRules: [

@@ -2,20 +2,18 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/contract';
 import { BridgeFunction } from './bridge-function';
-import { deadLetterQueue } from './event-routing';
+import { deadLetterQueue, MAX_RECEIVE_COUNT, secureQueue } from './secure-defaults';
 
-/** A spillover message that fails this many redrives goes to the spillover DLQ. */
-export const REDRIVE_MAX_RECEIVES = 5;
 export const REDRIVE_TIMEOUT = Duration.seconds(60);
 export const REDRIVE_MAX_CONCURRENCY = 5;
 /**
  * How long the redrive keeps retrying throttled entries before a message goes back to the queue.
  * Unlike the receiver, nobody waits on it, and every return uses up one of the message's
- * {@link REDRIVE_MAX_RECEIVES} receives, so it uses most of its timeout (10 s stay for S3 writes).
+ * {@link MAX_RECEIVE_COUNT} receives before the DLQ, so it uses most of its timeout (10 s stay for S3 writes).
  */
 export const REDRIVE_PUBLISH_BUDGET = REDRIVE_TIMEOUT.minus(Duration.seconds(10));
 
@@ -40,15 +38,11 @@ export class Spillover extends Construct {
 
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
 
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // The longest SQS allows: a long EventBridge outage must not expire acknowledged events.
-      retentionPeriod: Duration.days(14),
+    this.queue = secureQueue(this, 'Queue', {
       // AWS advises six times the function timeout for SQS event sources, so retries of a slow
       // batch do not overlap.
       visibilityTimeout: Duration.seconds(REDRIVE_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: REDRIVE_MAX_RECEIVES },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
     this.redrive = new BridgeFunction(this, 'Redrive', {

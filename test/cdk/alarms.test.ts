@@ -1,7 +1,17 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
-import { ALARM_RUNBOOK } from '../../lib/constructs/alarms';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import {
+  ALARMS,
+  type AlarmKind,
+  type AlarmRow,
+  Alarms,
+  bridgeMetric,
+  evaluationPeriodsOf,
+  type StackAlarmRow,
+} from '../../lib/constructs/alarms';
 import { type Synthesized, synthesize } from './synth';
 
 type AlarmProperties = {
@@ -9,7 +19,12 @@ type AlarmProperties = {
   Namespace?: string;
   MetricName?: string;
   Dimensions?: { Name: string; Value: unknown }[];
-  Metrics?: { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[];
+  Metrics?: {
+    Id: string;
+    Expression?: string;
+    Period?: number;
+    MetricStat?: { Metric: { MetricName: string }; Period: number; Stat: string };
+  }[];
   Statistic?: string;
   Period?: number;
   Threshold: number;
@@ -37,24 +52,90 @@ describe('alarms', () => {
     );
   });
 
-  function alarmFor(kind: keyof typeof ALARM_RUNBOOK, detail = ''): AlarmProperties {
+  function alarmFor(kind: AlarmKind, detail = ''): AlarmProperties {
     const found = alarms.filter(
       (alarm) =>
-        alarm.AlarmDescription.includes(ALARM_RUNBOOK[kind].happened) &&
-        alarm.AlarmDescription.includes(detail),
+        alarm.AlarmDescription.includes(ALARMS[kind].happened) && alarm.AlarmDescription.includes(detail),
     );
     expect(found, `one ${kind} alarm ${detail}`).toHaveLength(1);
     return found[0] as AlarmProperties;
   }
 
-  it('notify one SNS topic on alarm and on recovery, and say what happened and what to do', () => {
-    synthesized.template.resourceCountIs('AWS::SNS::Topic', 1);
+  it('notify an SNS topic on alarm and on recovery, and say what happened and what to do', () => {
+    synthesized.template.resourceCountIs('AWS::SNS::Topic', 2);
     for (const alarm of alarms) {
-      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+      expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Alarms(Notice)?Topic/) }]);
       expect(alarm.OKActions).toEqual(alarm.AlarmActions);
       expect(alarm.AlarmDescription).toMatch(/What to do: \S/);
       expect(['breaching', 'notBreaching']).toContain(alarm.TreatMissingData);
     }
+  });
+
+  it("are built from every row of the alarm table, each with the row's threshold, period and missing-data treatment", () => {
+    const { stack } = synthesized;
+    const built = stack.alarms.alarms;
+    const kinds = new Set(built.map((alarm) => alarm.kind));
+
+    expect([...kinds].sort()).toEqual(Object.keys(ALARMS).sort());
+    expect(built).toHaveLength(alarms.length);
+    for (const { kind, alarm } of built) {
+      const row: AlarmRow = ALARMS[kind as AlarmKind];
+      const logicalId = stack.getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm);
+      const properties = (
+        synthesized.template.toJSON().Resources[logicalId] as { Properties: AlarmProperties }
+      ).Properties;
+      const periods = evaluationPeriodsOf(row, stack.config);
+      const topic = row.severity === 'pages' ? /^AlarmsTopic/ : /^AlarmsNoticeTopic/;
+
+      expect(properties, kind).toMatchObject({
+        AlarmDescription: expect.stringContaining(row.happened),
+        Threshold: row.threshold,
+        ComparisonOperator: row.comparison,
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: periods,
+        TreatMissingData: row.treatMissingData,
+        AlarmActions: [{ Ref: expect.stringMatching(topic) }],
+      });
+      const metricStats = properties.Metrics
+        ? properties.Metrics.flatMap((metric) => (metric.MetricStat ? [metric.MetricStat] : []))
+        : [{ Period: properties.Period, Stat: properties.Statistic }];
+      expect(metricStats.length, kind).toBeGreaterThan(0);
+      for (const metricStat of metricStats) {
+        expect(metricStat, kind).toMatchObject({ Period: row.period.toSeconds(), Stat: row.statistic });
+      }
+    }
+  });
+
+  it('send the alarms that inform to the notice topic, and e-mail both topics', () => {
+    const informs: StackAlarmRow = {
+      ...ALARMS.EventsQuarantined,
+      metric: (_parts, options) => bridgeMetric(METRIC.unknownEventTypes, options),
+      period: Duration.hours(1),
+      severity: 'informs',
+      happened: 'Braze sent an event type the catalog does not know.',
+    };
+    const { template } = synthesize({
+      context: { alarmEmail: 'oncall@example.com' },
+      configure: (stack) => {
+        new Alarms(stack, 'Extra', { config: stack.config, table: { Drift: informs } }).watchStack(stack);
+      },
+    });
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'UnknownEventTypes',
+      Period: 3600,
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^ExtraNoticeTopic') }],
+      OKActions: [{ Ref: Match.stringLikeRegexp('^ExtraNoticeTopic') }],
+      AlarmDescription: Match.stringLikeRegexp('catalog does not know'),
+    });
+    for (const topic of ['^AlarmsTopic', '^AlarmsNoticeTopic']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+        TopicArn: { Ref: Match.stringLikeRegexp(topic) },
+      });
+    }
+    template.hasOutput('NoticeTopicArn', { Value: { Ref: Match.stringLikeRegexp('^AlarmsNoticeTopic') } });
   });
 
   it('subscribe no one by default, and the configured address when given', () => {
@@ -77,7 +158,15 @@ describe('alarms', () => {
     expect(alarm.Metrics?.find((metric) => metric.Expression)?.Expression).toMatch(
       /unauthenticated.*\+.*forbidden/,
     );
-    expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm.Metrics?.filter((metric) => metric.MetricStat).map((metric) => metric.MetricStat)).toEqual([
+      expect.objectContaining({ Period: 300, Stat: 'Sum' }),
+      expect.objectContaining({ Period: 300, Stat: 'Sum' }),
+    ]);
+    expect(alarm).toMatchObject({
+      Threshold: 5,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+    });
     expect(alarm.TreatMissingData).toBe('notBreaching');
   });
 
@@ -87,6 +176,7 @@ describe('alarms', () => {
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^ReceiverFunction/) } }],
       Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
@@ -95,6 +185,8 @@ describe('alarms', () => {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
       Dimensions: [{ Name: 'ApiId', Value: { Ref: expect.stringMatching(/^IngestApi/) } }],
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });
@@ -103,6 +195,8 @@ describe('alarms', () => {
       Dimensions: [
         { Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^SpilloverRedriveFunction/) } },
       ],
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });
@@ -119,6 +213,7 @@ describe('alarms', () => {
         },
       ],
       Statistic: 'Maximum',
+      Period: 300,
       Threshold: 900,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
@@ -136,6 +231,8 @@ describe('alarms', () => {
         Dimensions: [
           { Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(queue), 'QueueName'] } },
         ],
+        Statistic: 'Maximum',
+        Period: 60,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
@@ -151,13 +248,17 @@ describe('alarms', () => {
         { Name: 'DeliveryStreamName', Value: { Ref: expect.stringMatching(/^ArchiveDeliveryStream/) } },
       ],
       Statistic: 'Maximum',
+      Period: 300,
       Threshold: 900,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
     const ruleFailures = alarmFor('ArchiveRuleFailures');
     expect(ruleFailures).toMatchObject({
       Namespace: 'AWS/Events',
       MetricName: 'FailedInvocations',
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });
@@ -174,6 +275,7 @@ describe('alarms', () => {
       ...receiverMetric,
       MetricName: 'EventsQuarantined',
       Statistic: 'Sum',
+      Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',

@@ -1,11 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, ENV } from '../../lambdas/shared/contract';
-import {
-  REDRIVE_MAX_CONCURRENCY,
-  REDRIVE_MAX_RECEIVES,
-  REDRIVE_PUBLISH_BUDGET,
-} from '../../lib/constructs/spillover';
+import { REDRIVE_MAX_CONCURRENCY, REDRIVE_PUBLISH_BUDGET } from '../../lib/constructs/spillover';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the spillover queue and its redrive', () => {
@@ -28,7 +24,7 @@ describe('the spillover queue and its redrive', () => {
       MessageRetentionPeriod: 14 * 24 * 3600,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] },
-        maxReceiveCount: REDRIVE_MAX_RECEIVES,
+        maxReceiveCount: 5,
       },
     });
     expect(resourcesOfType(synthesized.template, 'AWS::SQS::Queue')[deadLetterId]?.Properties).toMatchObject({

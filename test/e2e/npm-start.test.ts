@@ -24,7 +24,9 @@ describe('npm start', () => {
     let output = '';
     const started = spawn(
       process.execPath,
-      [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'local/start.ts'],
+      // As `npm start` runs it: one process, so SIGINT reaches the handler (tsx's own CLI relays
+      // signals to a child and SIGKILLs it when the child does not confirm within 30 ms).
+      ['--import', 'tsx', 'local/start.ts'],
       {
         cwd: repoRoot,
         env: { ...process.env, PORT: '0', CURRENTS_DATA_DIR: dataDir, CURRENTS_TOKENS: 'start-token' },
