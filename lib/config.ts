@@ -158,6 +158,16 @@ export const bridgeConfigSchema = z
         message: problem.slice(problem.indexOf(':') + 2),
       });
     }
+    const expected = new Set(expectedEventTypes(config));
+    for (const eventType of Object.keys(config.extraEventFields)) {
+      if (!expected.has(eventType)) {
+        issues.addIssue({
+          code: 'custom',
+          path: ['extraEventFields', eventType],
+          message: 'is neither a Braze event type of the catalog nor listed in extraEventTypes',
+        });
+      }
+    }
     const bytes =
       Buffer.byteLength(formatExtraEventTypes(config.extraEventTypes)) +
       Buffer.byteLength(formatExtraEventFields(config.extraEventFields));

@@ -2,14 +2,17 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { formatExtraEventFields, formatExtraEventTypes } from '../lambdas/shared/catalog-extras';
 import { DEFAULTS, ENV, METRIC, S3_PREFIX } from '../lambdas/shared/contract';
-import type { BridgeConfig } from './config';
+import { type BridgeConfig, catalogExtras, defaultRegistryName } from './config';
 import { Alarms, bridgeMetric } from './constructs/alarms';
 import { Archive } from './constructs/archive';
 import { BridgeFunction } from './constructs/bridge-function';
 import { Dashboard } from './constructs/dashboard';
 import { EventRouting } from './constructs/event-routing';
 import { IngestApi } from './constructs/ingest-api';
+import { SchemaRegistry } from './constructs/schema-registry';
+import { SchemaDriftAlarm } from './constructs/schema-registry-drift';
 import { Spillover } from './constructs/spillover';
 import { Tokens } from './constructs/tokens';
 
@@ -34,6 +37,8 @@ export class CurrentsBridgeStack extends Stack {
   public readonly spillover: Spillover;
   public readonly receiver: BridgeFunction;
   public readonly ingest: IngestApi;
+  public readonly schemaRegistry: SchemaRegistry;
+  public readonly schemaDrift: SchemaDriftAlarm;
   // Assigned last: parts built before it are charted once it exists.
   public readonly dashboard!: Dashboard;
   private readonly deadLetterQueues: { queue: sqs.IQueue; owner: string }[] = [];
@@ -89,6 +94,13 @@ export class CurrentsBridgeStack extends Stack {
           : {}),
         // Leaves the rest of the receiver's deadline for the spillover and S3 writes.
         [ENV.publishBudgetMs]: String(DEFAULTS.publishBudgetMs),
+        // Acknowledged catalog extras, for the drift check; absent when there are none.
+        ...(config.extraEventTypes.length > 0
+          ? { [ENV.extraEventTypes]: formatExtraEventTypes(config.extraEventTypes) }
+          : {}),
+        ...(Object.keys(config.extraEventFields).length > 0
+          ? { [ENV.extraEventFields]: formatExtraEventFields(config.extraEventFields) }
+          : {}),
       },
     });
     if (DEFAULTS.publishBudgetMs * 2 > RECEIVER_TIMEOUT.toMilliseconds()) {
@@ -102,6 +114,18 @@ export class CurrentsBridgeStack extends Stack {
       throttlingRateLimit: config.throttlingRateLimit,
       throttlingBurstLimit: config.throttlingBurstLimit,
       logRetention,
+    });
+
+    this.schemaRegistry = new SchemaRegistry(this, 'SchemaRegistry', {
+      registryName: config.schemaRegistryName ?? defaultRegistryName(this.stackName),
+      eventSource: config.eventSource,
+      bus: this.routing.bus,
+      extras: catalogExtras(config),
+      discovery: config.schemaDiscovery,
+    });
+    this.schemaDrift = new SchemaDriftAlarm(this, 'SchemaDrift', {
+      receiverLogGroup: this.receiver.logGroup,
+      ...(config.alarmEmail === undefined ? {} : { email: config.alarmEmail }),
     });
 
     this.grantAccess();
@@ -151,6 +175,14 @@ export class CurrentsBridgeStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'SNS topic every alarm notifies; subscribe your on-call tooling here',
       value: this.alarms.topic.topicArn,
+    });
+    new CfnOutput(this, 'NoticeTopicArn', {
+      description: 'SNS topic of notices that need a look but no page (SchemaDrift)',
+      value: this.schemaDrift.topic.topicArn,
+    });
+    new CfnOutput(this, 'SchemaRegistryName', {
+      description: 'EventBridge schema registry of the Braze events (aws schemas get-code-binding-source)',
+      value: this.schemaRegistry.registryName,
     });
   }
 

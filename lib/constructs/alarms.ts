@@ -68,6 +68,14 @@ export const ALARM_RUNBOOK = {
       'Read the objects under quarantine/ in the archive bucket; each holds the batch context. Nothing is lost, ' +
       'but the events were not routed.',
   },
+  SchemaDrift: {
+    happened:
+      'Braze sent an event type, or a field of user or properties, that the catalog does not know; the events were published as they are.',
+    action:
+      'Find what changed: CloudWatch Logs Insights on the receiver log group, `filter ispresent(driftKind) | stats count(*) as instances, ' +
+      "min(@timestamp) as firstSeen by driftKind, eventType, field`. Check Braze's Currents changelog, update the consumers that need " +
+      'the new data, then acknowledge it with the extraEventTypes / extraEventFields settings and deploy. This alarm informs; it does not page.',
+  },
   Silence: {
     happened: 'No Braze event was received for the configured number of hours.',
     action:
