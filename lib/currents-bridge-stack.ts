@@ -123,10 +123,11 @@ export class CurrentsBridgeStack extends Stack {
       extras: catalogExtras(config),
       discovery: config.schemaDiscovery,
     });
-    this.schemaDrift = new SchemaDriftAlarm(this, 'SchemaDrift', {
-      receiverLogGroup: this.receiver.logGroup,
-      ...(config.alarmEmail === undefined ? {} : { email: config.alarmEmail }),
-    });
+    this.schemaDrift = new SchemaDriftAlarm(
+      this,
+      'SchemaDrift',
+      config.alarmEmail === undefined ? {} : { email: config.alarmEmail },
+    );
 
     this.grantAccess();
     this.addAlarms();
@@ -179,6 +180,10 @@ export class CurrentsBridgeStack extends Stack {
     new CfnOutput(this, 'NoticeTopicArn', {
       description: 'SNS topic of notices that need a look but no page (SchemaDrift)',
       value: this.schemaDrift.topic.topicArn,
+    });
+    new CfnOutput(this, 'ReceiverLogGroupName', {
+      description: "The receiver's log group (schema drift lines: filter ispresent(driftKind))",
+      value: this.receiver.logGroup.logGroupName,
     });
     new CfnOutput(this, 'SchemaRegistryName', {
       description: 'EventBridge schema registry of the Braze events (aws schemas get-code-binding-source)',

@@ -72,7 +72,7 @@ export const ALARM_RUNBOOK = {
     happened:
       'Braze sent an event type, or a field of user or properties, that the catalog does not know; the events were published as they are.',
     action:
-      'Find what changed: CloudWatch Logs Insights on the receiver log group, `filter ispresent(driftKind) | stats count(*) as instances, ' +
+      'Find what changed: CloudWatch Logs Insights on the receiver log group (stack output ReceiverLogGroupName), `filter ispresent(driftKind) | stats count(*) as instances, ' +
       "min(@timestamp) as firstSeen by driftKind, eventType, field`. Check Braze's Currents changelog, update the consumers that need " +
       'the new data, then acknowledge it with the extraEventTypes / extraEventFields settings and deploy. This alarm informs; it does not page.',
   },

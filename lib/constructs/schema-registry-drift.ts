@@ -1,7 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -9,8 +8,6 @@ import { METRIC } from '../../lambdas/shared/contract';
 import { alarmDescription, bridgeMetric } from './alarms';
 
 export interface SchemaDriftAlarmProps {
-  /** The receiver's log group, named in the alarm so the runbook's Logs Insights query has a target. */
-  readonly receiverLogGroup: logs.ILogGroup;
   /** Address subscribed to the notice topic; none when undefined. */
   readonly email?: string;
 }
@@ -46,10 +43,8 @@ export class SchemaDriftAlarm extends Construct {
 
     const hourly = { period: Duration.hours(1) };
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
-      alarmDescription: alarmDescription(
-        'SchemaDrift',
-        `Receiver log group ${props.receiverLogGroup.logGroupName}.`,
-      ),
+      // A plain string (no token): the receiver's log group is the stack output ReceiverLogGroupName.
+      alarmDescription: alarmDescription('SchemaDrift'),
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(types, 0) + FILL(fields, 0)',
         usingMetrics: {

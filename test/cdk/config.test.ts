@@ -17,6 +17,9 @@ describe('stack settings', () => {
       throttlingBurstLimit: 200,
       allowedSourceCidrs: [],
       logRetentionDays: 30,
+      schemaDiscovery: false,
+      extraEventTypes: [],
+      extraEventFields: {},
     });
   });
 
