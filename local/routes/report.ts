@@ -71,7 +71,8 @@ export function rulesFromTemplate(template: CloudFormationTemplate): { source: s
   const busLogicalId = referencedLogicalId(environment[ENV.eventBusName]);
   const busName = busLogicalId === undefined ? undefined : routes.buses[busLogicalId];
   const source = environment[ENV.eventSource];
-  if (typeof source !== 'string') throw new Error(`the receiver in the template has no literal ${ENV.eventSource}`);
+  if (typeof source !== 'string')
+    throw new Error(`the receiver in the template has no literal ${ENV.eventSource}`);
   const rules = routes.rules
     .filter((route) => busName === undefined || route.eventBusName === busName)
     .map(
