@@ -180,23 +180,26 @@ export function summarizeTypes(types: readonly string[], universe: readonly stri
     return [`all ${universe.length} event types`];
   }
   const chosen = new Set(types);
-  const family = (type: string) => type.slice(0, type.lastIndexOf('.') + 1);
-  const members = new Map<string, string[]>();
-  for (const type of universe) {
-    const prefix = family(type);
-    if (prefix !== '') members.set(prefix, [...(members.get(prefix) ?? []), type]);
-  }
+  // A family selects every type under its prefix (`users.canvas.*` includes `users.canvas.exit.*`),
+  // so a prefix is shown only when every tried type under it is in the list; the shortest wins.
+  const covered = (prefix: string) => {
+    const under = universe.filter((type) => type.startsWith(prefix));
+    return under.length > 1 && under.every((type) => chosen.has(type));
+  };
   const out: string[] = [];
-  const done = new Set<string>();
+  const shown = new Set<string>();
   for (const type of [...types].sort()) {
-    const prefix = family(type);
-    const all = members.get(prefix) ?? [];
-    if (all.length > 1 && all.every((member) => chosen.has(member))) {
-      if (!done.has(prefix)) out.push(`${prefix}*`);
-      done.add(prefix);
-    } else {
-      out.push(type);
+    let family: string | undefined;
+    for (let dot = type.indexOf('.'); dot !== -1; dot = type.indexOf('.', dot + 1)) {
+      const prefix = type.slice(0, dot + 1);
+      if (covered(prefix)) {
+        family = prefix;
+        break;
+      }
     }
+    const entry = family === undefined ? type : `${family}*`;
+    if (!shown.has(entry)) out.push(entry);
+    shown.add(entry);
   }
   return out;
 }

@@ -159,6 +159,16 @@ describe('routes report', () => {
     expect(summarizeTypes(EMAIL_TYPES, BRAZE_EVENT_TYPES)).toEqual(['users.messages.email.*']);
     expect(summarizeTypes([...EMAIL_TYPES.slice(1)], BRAZE_EVENT_TYPES)).toEqual(EMAIL_TYPES.slice(1).sort());
     expect(summarizeTypes(BRAZE_EVENT_TYPES, BRAZE_EVENT_TYPES)).toEqual(['all 96 event types']);
+    // users.canvas.* would also select users.canvas.exit.*: only shown when all of them are in.
+    const canvas = BRAZE_EVENT_TYPES.filter((type) => type.startsWith('users.canvas.'));
+    expect(canvas.length).toBeGreaterThan(4);
+    expect(summarizeTypes(canvas, BRAZE_EVENT_TYPES)).toEqual(['users.canvas.*']);
+    const withoutExit = canvas.filter((type) => !type.startsWith('users.canvas.exit.'));
+    expect(summarizeTypes(withoutExit, BRAZE_EVENT_TYPES)).not.toContain('users.canvas.*');
+    expect(summarizeTypes(['users.UserDeleteRequest', 'users.UserOrphan'], BRAZE_EVENT_TYPES)).toEqual([
+      'users.UserDeleteRequest',
+      'users.UserOrphan',
+    ]);
   });
 });
 
