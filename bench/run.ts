@@ -6,6 +6,11 @@
  *     Printed too, for information: the same with the real AWS SDK client stack in the loop.
  * (b) Wall: one batch against a PutEvents stand-in on loopback that answers after d ms, through the
  *     real SDK client, as a multiple of d. Goal ≤ 1.3× (all chunks are sent at once).
+ * (c) Cold start: the receiver bundle's size, and the CPU of a fresh process importing it, over a
+ *     bundle of the bare EventBridge client built the same way (bench/cold-start.ts).
+ *     Goals ≤ 1.15× CPU, ≤ 1.5× size.
+ * (d) Local query time over 100,000 archived events (`bench/query.ts`), against DuckDB reading the
+ *     same files without the view, as a ratio (for information; no goal).
  *
  * Prints the figures and whether each goal is met; exits 0 either way (timing is not a test).
  */
@@ -22,6 +27,8 @@ import { loadReceiverConfig } from '../lambdas/shared/config';
 import type { PutEventsPort } from '../lambdas/shared/publisher';
 import { createTelemetry } from '../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../local/event-factory';
+import { COLD_START_GOALS, measureColdStart } from './cold-start';
+import { benchLocalQuery, describeLocalQuery } from './query';
 
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuv';
 const BATCH_SIZE = 100;
@@ -259,6 +266,21 @@ async function main(): Promise<void> {
       `(min ${Math.min(...walls).toFixed(1)}, max ${Math.max(...walls).toFixed(1)}) = ${multiple.toFixed(2)}x d ` +
       `(goal <= ${GOALS.wallMultiple}x: ${verdict(multiple <= GOALS.wallMultiple)})`,
   );
+
+  const cold = await measureColdStart();
+  console.log(
+    `(c) cold start vs a bundle of the bare EventBridge client (same esbuild options, median of ${cold.runs} fresh processes each):`,
+  );
+  console.log(
+    `    size ${(cold.receiverBytes / 1024).toFixed(0)} KiB vs ${(cold.bareBytes / 1024).toFixed(0)} KiB = ${cold.sizeRatio.toFixed(2)}x ` +
+      `(goal <= ${COLD_START_GOALS.sizeRatio}x: ${verdict(cold.sizeRatio <= COLD_START_GOALS.sizeRatio)})`,
+  );
+  console.log(
+    `    process start + import CPU ${cold.receiverCpuMs.toFixed(0)} ms vs ${cold.bareCpuMs.toFixed(0)} ms = ${cold.cpuRatio.toFixed(2)}x ` +
+      `(goal <= ${COLD_START_GOALS.cpuRatio}x: ${verdict(cold.cpuRatio <= COLD_START_GOALS.cpuRatio)})`,
+  );
+
+  console.log(describeLocalQuery(await benchLocalQuery()));
 }
 
 await main();

@@ -34,7 +34,9 @@ export function buildApp(options: BuildAppOptions = {}): { app: cdk.App; stack: 
   if (options.bundle === false) {
     context['aws:cdk:bundling-stacks'] = [];
   }
-  const app = new cdk.App({ context });
+  // No synth at process exit: callers synth explicitly (bin, local mode, tests through
+  // Template.fromStack), and a late synth would write into an outdir that may be gone by then.
+  const app = new cdk.App({ context, autoSynth: false });
   const config = configFromContext((key) => app.node.tryGetContext(key));
   const stack = new CurrentsBridgeStack(app, config.stackName, {
     config,

@@ -23,6 +23,15 @@ export const MAX_BODY_CAP_BYTES = 4.25 * 1024 * 1024;
  */
 export const DEFAULT_MAX_BODY_BYTES = DEFAULTS.maxBodyBytes;
 
+/**
+ * Athena refuses a workgroup byte cap below 10 MB (10,000,000 bytes): `BytesScannedCutoffPerQuery`,
+ * https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html
+ */
+export const ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+
+/** 10 GiB a query, about 5 US cents at Athena's price of $5 per TB scanned: a runaway query stops there. */
+export const DEFAULT_QUERY_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
+
 /** Braze disables a connector after 5 days of errors; the silence alarm must fire well before. */
 export const MAX_SILENCE_HOURS = 96;
 
@@ -107,6 +116,11 @@ export const bridgeConfigSchema = z
     archiveGlacierDays: wholeNumber(60, 36_500).default(90),
     /** Days before archived objects are deleted; kept forever when unset. */
     archiveExpiryDays: wholeNumber(1, 36_500).optional(),
+    /**
+     * Days an EventBridge archive of the bus keeps events for `aws events start-replay`; no such
+     * archive when unset (EventBridge allows 1 to 36,500 days here; 0, "forever", is not offered).
+     */
+    replayArchiveDays: wholeNumber(1, 36_500).optional(),
     /** Largest request body (bytes, as received) the receiver accepts before answering 413. */
     maxBodyBytes: wholeNumber(1024, MAX_BODY_CAP_BYTES).default(DEFAULT_MAX_BODY_BYTES),
     /** Steady-state requests per second the API stage accepts before answering 429. */
@@ -137,6 +151,22 @@ export const bridgeConfigSchema = z
         }),
       )
       .default(30),
+    /** Glue database of the archive's `events` table; default the stack name in snake case. */
+    queryDatabaseName: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,254}$/, 'must be lower-case letters, digits and _, starting with a letter')
+      .optional(),
+    /** Athena workgroup the named queries run in; default the stack name. */
+    queryWorkgroupName: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 letters, digits, ., _ or -')
+      .optional(),
+    /** Bytes one Athena query may scan before the workgroup cancels it (Athena's minimum is 10 MB). */
+    queryBytesScannedCutoff: wholeNumber(ATHENA_MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER).default(
+      DEFAULT_QUERY_BYTES_SCANNED_CUTOFF,
+    ),
+    /** Days Athena query results are kept in the results bucket. */
+    queryResultsExpiryDays: wholeNumber(1, 3650).default(7),
     /** Name of the EventBridge schema registry of the Braze events; default `<stackName>-braze-currents`. */
     schemaRegistryName: z
       .string()

@@ -11,6 +11,9 @@ import { BridgeFunction } from './constructs/bridge-function';
 import { Dashboard } from './constructs/dashboard';
 import { EventRouting } from './constructs/event-routing';
 import { IngestApi } from './constructs/ingest-api';
+import { ArchiveQuery, defaultDatabaseName } from './constructs/query';
+import { EVENTS_TABLE } from './constructs/query-schema';
+import { ReplayArchive } from './constructs/replay-archive';
 import { SchemaRegistry } from './constructs/schema-registry';
 import { SchemaDriftAlarm } from './constructs/schema-registry-drift';
 import { Spillover } from './constructs/spillover';
@@ -34,6 +37,9 @@ export class CurrentsBridgeStack extends Stack {
   public readonly tokens: Tokens;
   public readonly routing: EventRouting;
   public readonly archive: Archive;
+  /** The EventBridge archive for native replays, when `replayArchiveDays` is set. */
+  public readonly replayArchive?: ReplayArchive;
+  public readonly query: ArchiveQuery;
   public readonly spillover: Spillover;
   public readonly receiver: BridgeFunction;
   public readonly ingest: IngestApi;
@@ -69,6 +75,27 @@ export class CurrentsBridgeStack extends Stack {
       ...(config.archiveExpiryDays === undefined ? {} : { expiryDays: config.archiveExpiryDays }),
       logRetention,
       onDeadLetterQueue: (queue, owner) => this.watchDeadLetterQueue(queue, owner),
+    });
+
+    if (config.replayArchiveDays !== undefined) {
+      this.replayArchive = new ReplayArchive(this, 'ReplayArchive', {
+        bus: this.routing.bus,
+        eventSource: config.eventSource,
+        retentionDays: config.replayArchiveDays,
+      });
+      new CfnOutput(this, 'ReplayArchiveArn', {
+        description: 'EventBridge archive of the bus, for aws events start-replay (see docs/replay.md)',
+        value: this.replayArchive.archive.archiveArn,
+      });
+    }
+    this.query = new ArchiveQuery(this, 'Query', {
+      archiveBucket: this.archive.bucket,
+      accessLogsBucket: this.archive.accessLogsBucket,
+      extraEventTypes: config.extraEventTypes,
+      databaseName: config.queryDatabaseName ?? defaultDatabaseName(this.stackName),
+      workgroupName: config.queryWorkgroupName ?? this.stackName,
+      bytesScannedCutoffPerQuery: config.queryBytesScannedCutoff,
+      resultsExpiryDays: config.queryResultsExpiryDays,
     });
 
     const publishing = {
@@ -168,6 +195,24 @@ export class CurrentsBridgeStack extends Stack {
     new CfnOutput(this, 'ArchiveBucketName', {
       description: `S3 bucket of the archive (${S3_PREFIX.archive}), quarantine (${S3_PREFIX.quarantine}) and claim checks (${S3_PREFIX.claimCheck})`,
       value: this.archive.bucket.bucketName,
+    });
+    new CfnOutput(this, 'QueryDatabaseName', {
+      description: `Glue database of the archive's table ${EVENTS_TABLE} (Athena)`,
+      value: this.query.database.databaseName,
+    });
+    new CfnOutput(this, 'QueryTableName', {
+      description: 'Athena table over the archive (partitions event_type, dt, hour)',
+      value: this.query.table.tableName,
+    });
+    new CfnOutput(this, 'QueryWorkgroupName', {
+      description: 'Athena workgroup to query the archive in (results encrypted, bytes scanned capped)',
+      value: this.query.workgroup.ref,
+    });
+    new CfnOutput(this, 'QueryCommand', {
+      description: 'Starts a first Athena query (events per type, today); prints its QueryExecutionId',
+      value: this.query.startQueryCommand(
+        `SELECT event_type, count(*) AS events FROM ${EVENTS_TABLE} WHERE dt = CAST(current_date AS varchar) GROUP BY 1 ORDER BY 2 DESC`,
+      ),
     });
     new CfnOutput(this, 'DashboardName', {
       description: 'CloudWatch dashboard of the pipeline',

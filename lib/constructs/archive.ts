@@ -10,6 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { S3_PREFIX } from '../../lambdas/shared/contract';
 import { deadLetterQueue, type EventRouting, TargetWithDeadLetterQueue } from './event-routing';
+import { liveEventPattern } from './replay-archive';
 
 /**
  * Where Firehose writes each event: Hive-style partitions Athena can prune by type, day and hour.
@@ -148,6 +149,12 @@ export class Archive extends Construct {
       description: 'Every Braze Currents event, archived to S3 through Data Firehose',
       eventPattern: { source: [props.routing.eventSource] },
     });
+    // Each Braze event is archived once: replays (native, or `npm run replay` from this archive)
+    // are left out. CDK's EventPattern type cannot express `replay-name` or `$or`.
+    (this.rule.node.defaultChild as events.CfnRule).addPropertyOverride(
+      'EventPattern',
+      liveEventPattern(props.routing.eventSource),
+    );
     this.rule.addTarget(
       new TargetWithDeadLetterQueue(
         // Only the Braze event (the detail) is archived, not the EventBridge envelope around it.

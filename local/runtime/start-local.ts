@@ -157,7 +157,9 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
     endpoints: Object.fromEntries(Object.entries(external).filter(([, url]) => url !== undefined)),
     eventBridge: { recordBusEvents: true, firehoseFlushIntervalMs: options.firehoseFlushIntervalMs ?? 1000 },
   });
-  for (const warning of standIns.routes.warnings) warn(`warning: ${warning}`);
+  // The EventBridge stand-in's warnings hold the template's and those of rules added at run time.
+  for (const warning of standIns.eventBridge?.warnings ?? standIns.routes.warnings)
+    warn(`warning: ${warning}`);
 
   const env = new EnvironmentPatch();
   const tap = new MetricsTap(options.echoMetrics ?? false);

@@ -4,6 +4,7 @@
  * `{"__type": ..., "message": ...}`), so one small server serves both. The stand-ins are not
  * authenticated: SigV4 headers are accepted and ignored, as every local emulator does.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback } from './loopback-server';
 
@@ -27,6 +28,21 @@ export class AwsServiceError extends Error {
 
 export type AwsJsonOperation = (input: Record<string, unknown>) => unknown | Promise<unknown>;
 
+/**
+ * A second wire protocol for the same operations (SQS's Query protocol: form-encoded `Action=`
+ * requests and XML answers), tried for requests without `X-Amz-Target`. It turns a request into
+ * an operation name and the JSON-shaped input the operations take, and their output or error
+ * back into its own response body.
+ */
+export interface AlternateProtocol {
+  /** Whether the request is in this protocol (only asked when `X-Amz-Target` is absent). */
+  accepts(request: IncomingMessage): boolean;
+  /** The operation and its input; throws an {@link AwsServiceError} for a request it cannot read. */
+  parse(request: IncomingMessage, body: Buffer): { operation: string; input: Record<string, unknown> };
+  success(operation: string, output: unknown, requestId: string): { contentType: string; body: string };
+  failure(error: AwsServiceError, requestId: string): { contentType: string; body: string };
+}
+
 export interface AwsJsonServerOptions {
   /** `AWSEvents` or `AmazonSQS`: what comes before the dot in `X-Amz-Target`. */
   targetPrefix: string;
@@ -40,6 +56,8 @@ export interface AwsJsonServerOptions {
    * {@link AwsServiceError} here answers that error instead (fault injection, size limits).
    */
   beforeOperation?: (operation: string, bodyBytes: number) => void;
+  /** Another protocol the same operations are served in (see {@link AlternateProtocol}). */
+  alternateProtocol?: AlternateProtocol;
 }
 
 /** Above any legal request to either service; protects the process from a runaway client. */
@@ -78,6 +96,11 @@ export class AwsJsonServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const target = request.headers['x-amz-target'];
+    const alternate = this.options.alternateProtocol;
+    if (typeof target !== 'string' && alternate?.accepts(request)) {
+      await this.handleAlternate(alternate, request, response);
+      return;
+    }
     if (request.method !== 'POST' || typeof target !== 'string') {
       this.answerError(response, new AwsServiceError('UnknownOperationException', 'Missing X-Amz-Target'));
       request.resume();
@@ -114,6 +137,46 @@ export class AwsJsonServer {
               500,
             ),
       );
+    }
+  }
+
+  private async handleAlternate(
+    protocol: AlternateProtocol,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const requestId = randomUUID();
+    const answer = (status: number, answer: { contentType: string; body: string }) => {
+      if (response.headersSent) return;
+      response.writeHead(status, { 'content-type': answer.contentType, 'x-amzn-requestid': requestId });
+      response.end(answer.body);
+    };
+    try {
+      const body = await readBody(request);
+      if (body === undefined) throw new AwsServiceError('ValidationException', 'Request too large', 413);
+      const { operation, input } = protocol.parse(request, body);
+      const handler = this.options.operations[operation];
+      if (!handler) {
+        throw new AwsServiceError(
+          'InvalidAction',
+          `The action ${operation} is not valid for this endpoint.`,
+          400,
+          'InvalidAction',
+        );
+      }
+      this.options.beforeOperation?.(operation, body.length);
+      answer(200, protocol.success(operation, await handler(input), requestId));
+    } catch (error) {
+      const serviceError =
+        error instanceof AwsServiceError
+          ? error
+          : new AwsServiceError(
+              'InternalFailure',
+              error instanceof Error ? error.message : String(error),
+              500,
+              'InternalFailure',
+            );
+      answer(serviceError.statusCode, protocol.failure(serviceError, requestId));
     }
   }
 

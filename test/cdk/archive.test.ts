@@ -24,7 +24,7 @@ describe('the archive', () => {
 
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^RoutingBus') },
-      EventPattern: { source: ['braze.currents'] },
+      EventPattern: Match.objectLike({ source: ['braze.currents'] }),
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveDeliveryStream'), 'Arn'] },
@@ -38,7 +38,7 @@ describe('the archive', () => {
     const { template } = synthesize({ context: { eventSource: 'acme.braze' } });
 
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['acme.braze'] },
+      EventPattern: Match.objectLike({ source: ['acme.braze'] }),
       Targets: [Match.objectLike({ InputPath: '$.detail' })],
     });
   });
@@ -47,7 +47,7 @@ describe('the archive', () => {
     const { template } = synthesized;
 
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['braze.currents'] },
+      EventPattern: Match.objectLike({ source: ['braze.currents'] }),
       Targets: [
         Match.objectLike({
           RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },

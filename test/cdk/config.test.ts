@@ -17,6 +17,8 @@ describe('stack settings', () => {
       throttlingBurstLimit: 200,
       allowedSourceCidrs: [],
       logRetentionDays: 30,
+      queryBytesScannedCutoff: 10 * 1024 ** 3,
+      queryResultsExpiryDays: 7,
       schemaDiscovery: false,
       extraEventTypes: [],
       extraEventFields: {},

@@ -6,8 +6,7 @@
  * Time = the Braze time.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -18,6 +17,7 @@ import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
 import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
 import { createTelemetry } from '../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../local/event-factory';
+import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import {
   acceptEveryEntry,
   apiEvent,
@@ -28,8 +28,7 @@ import {
   testClients,
 } from '../unit/receiver/support';
 
-const samplesDir = fileURLToPath(new URL('../../../shared/braze-currents/samples/', import.meta.url));
-const samplesPresent = existsSync(samplesDir);
+const samplesDir = BRAZE_SAMPLES_DIR;
 
 const eventBridge = mockClient(EventBridgeClient);
 const s3 = mockClient(S3Client);
@@ -77,32 +76,29 @@ function expectVerbatim(events: SampleEvent[], byId: Map<string, PutEventsReques
   }
 }
 
-describe.skipIf(!samplesPresent)(
-  'Braze samples (../shared/braze-currents/samples; skipped when absent)',
-  () => {
-    function loadSamples(): SampleEvent[] {
-      return readdirSync(samplesDir)
-        .filter((name) => name.endsWith('.json'))
-        .flatMap((name) => JSON.parse(readFileSync(`${samplesDir}${name}`, 'utf8')) as SampleEvent[])
-        .map((event) => {
-          // Samples share ids; fresh ones make every event traceable. Assigning keeps the key order.
-          event.id = randomUUID();
-          return event;
-        });
-    }
+describeWithSharedData('Braze samples (../shared/braze-currents/samples)', [samplesDir], () => {
+  function loadSamples(): SampleEvent[] {
+    return readdirSync(samplesDir)
+      .filter((name) => name.endsWith('.json'))
+      .flatMap((name) => JSON.parse(readFileSync(`${samplesDir}${name}`, 'utf8')) as SampleEvent[])
+      .map((event) => {
+        // Samples share ids; fresh ones make every event traceable. Assigning keeps the key order.
+        event.id = randomUUID();
+        return event;
+      });
+  }
 
-    it('publishes every sample event verbatim: all 96 types, 107 events', async () => {
-      // Prepare
-      const events = loadSamples();
-      // Act
-      const byId = await replay(events);
-      // Assess
-      expect(new Set(events.map((event) => event.event_type)).size).toBe(96);
-      expect(events).toHaveLength(107);
-      expectVerbatim(events, byId);
-    });
-  },
-);
+  it('publishes every sample event verbatim: all 96 types, 107 events', async () => {
+    // Prepare
+    const events = loadSamples();
+    // Act
+    const byId = await replay(events);
+    // Assess
+    expect(new Set(events.map((event) => event.event_type)).size).toBe(96);
+    expect(events).toHaveLength(107);
+    expectVerbatim(events, byId);
+  });
+});
 
 describe('EventFactory events (always run)', () => {
   it('publishes events of every catalog type verbatim', async () => {

@@ -3,21 +3,20 @@
  * of `../shared/braze-currents/samples/` (when that folder is there), wrapped as the receiver
  * publishes it, validates against its type's schema with a draft-4 validator, and the drift check
  * finds nothing in them (no false alarm on day one). A fresh clone without the folder skips this
- * suite; CI, which always has it, fails instead.
+ * suite; CI, which always has it, fails instead (see test/shared-data.ts).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { describe, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { createDriftDetector } from '../../lambdas/receiver/drift';
 import { prepareEvents } from '../../lambdas/receiver/entries';
 import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
 import { registrySchemas } from '../../lib/constructs/schema-registry-schemas';
 import { toEventBridgeEvent } from '../../local/event-pattern';
+import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import { draft04Validator } from '../unit/schemas/validator';
 
-const samplesDir = fileURLToPath(new URL('../../../shared/braze-currents/samples/', import.meta.url));
-const samplesPresent = existsSync(samplesDir);
+const samplesDir = BRAZE_SAMPLES_DIR;
 
 type SampleEvent = Record<string, unknown> & { event_type: string };
 
@@ -28,14 +27,9 @@ function loadSamples(): SampleEvent[] {
     .flatMap((name) => JSON.parse(readFileSync(`${samplesDir}${name}`, 'utf8')) as SampleEvent[]);
 }
 
-describe('the Braze samples folder', () => {
-  it('is there in CI (which always has ../shared); elsewhere it may be missing', () => {
-    expect(samplesPresent || !process.env.CI, `${samplesDir} is missing in CI`).toBe(true);
-  });
-});
-
-describe.skipIf(!samplesPresent)(
-  'Braze samples against the catalog and the schemas (needs ../shared)',
+describeWithSharedData(
+  'Braze samples against the catalog and the schemas (../shared/braze-currents/samples)',
+  [samplesDir],
   () => {
     it('all 107 sample events of the 96 types validate against their schema, as published', () => {
       // Prepare

@@ -6,12 +6,12 @@
  * every operator.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import JSON5 from 'json5';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compileEventPattern, InvalidEventPatternError, testEventPattern } from '../../local/event-pattern';
+import { describeWithSharedData, EVENTBRIDGE_PATTERNS_DIR } from '../shared-data';
 
-const corpus = fileURLToPath(new URL('../../../shared/eventbridge-patterns/', import.meta.url));
+const corpus = EVENTBRIDGE_PATTERNS_DIR;
 const templates = `${corpus}localstack-templates/`;
 const corpusPresent = existsSync(templates);
 
@@ -62,8 +62,9 @@ function thrownBy(action: () => unknown): unknown {
   return undefined;
 }
 
-describe.skipIf(!corpusPresent)(
-  'EventBridge pattern corpus in ../shared/eventbridge-patterns (skipped when the folder is absent)',
+describeWithSharedData(
+  'EventBridge pattern corpus in ../shared/eventbridge-patterns',
+  [templates, `${corpus}localstack-expected-errors.snapshot.json`],
   () => {
     const files = corpusPresent ? readdirSync(templates).sort() : [];
     const cases = files.filter((file) => file.endsWith('.json5'));

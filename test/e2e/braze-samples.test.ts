@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readSampleFolder, type SimulationReport, simulate, withFreshIds } from '../../local/simulator';
+import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import { busEvents, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
-const samplesDir = fileURLToPath(new URL('../../../shared/braze-currents/samples/', import.meta.url));
-const sharedPresent = existsSync(samplesDir);
+const samplesDir = BRAZE_SAMPLES_DIR;
 
 // Braze's own samples live beside the project (../shared), never in it; a fresh clone without
 // them still passes, with the fixture-factory tests covering the same ground.
-describe.skipIf(!sharedPresent)("Braze's sample files replayed through local mode (needs ../shared)", () => {
+describeWithSharedData("Braze's sample files replayed through local mode", [samplesDir], () => {
   let test: TestPipeline;
   let events: Array<Record<string, unknown>>;
   let report: SimulationReport;

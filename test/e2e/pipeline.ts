@@ -52,18 +52,7 @@ export async function startTestPipeline(options: StartLocalOptions = {}): Promis
   };
 }
 
-/** Polls until `probe` returns true; fails with `description` after the timeout. */
-export async function until(
-  probe: () => boolean | Promise<boolean>,
-  description: string,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { until } from '../wait';
 
 /** Every event on the pipeline's bus, as EventBridge delivers it to targets. */
 export function busEvents(pipeline: LocalPipeline) {

@@ -29,6 +29,7 @@ import {
   requestValidationError,
 } from './put-events-validation';
 import type { LoadedRoutes, Route, RouteTarget } from './routes';
+import { RuleRegistry } from './rules-api';
 
 /** How an SQS rule target is reached: the SQS stand-in, or an SQS client. */
 export interface QueueSink {
@@ -123,6 +124,8 @@ export class EventBridgeStandIn {
   readonly firehoseStreams = new Map<string, FirehoseDeliveryStream>();
   readonly region: string;
   readonly account: string;
+  /** The rule and target APIs, and the rules added at run time (see rules-api.ts). */
+  readonly rules: RuleRegistry;
   private readonly server: AwsJsonServer;
   private readonly routesByBus = new Map<string, CompiledRoute[]>();
   private readonly knownBuses: Set<string>;
@@ -145,6 +148,14 @@ export class EventBridgeStandIn {
       ...(options.busNames ?? []),
     ]);
     for (const route of options.routes?.rules ?? []) this.addRoute(route);
+    this.rules = new RuleRegistry({
+      region: this.region,
+      account: this.account,
+      ...(options.dataDir ? { file: join(options.dataDir, 'eventbridge', 'rules.json') } : {}),
+      templateRoutes: options.routes?.rules ?? [],
+      busExists: (name) => this.knownBuses.has(name),
+      warn: (message) => this.warnings.push(message),
+    });
     this.server = new AwsJsonServer({
       targetPrefix: 'AWSEvents',
       contentType: 'application/x-amz-json-1.1',
@@ -249,18 +260,7 @@ export class EventBridgeStandIn {
         }
         return { Name: name, Arn: this.busArn(name) };
       },
-      ListRules: (input) => {
-        const busName = typeof input.EventBusName === 'string' ? eventBusNameOf(input) : 'default';
-        return {
-          Rules: (this.routesByBus.get(busName) ?? []).map(({ route }) => ({
-            Name: route.ruleName,
-            Arn: `arn:aws:events:${this.region}:${this.account}:rule/${busName}/${route.ruleName}`,
-            EventPattern: JSON.stringify(route.eventPattern),
-            State: 'ENABLED',
-            EventBusName: busName,
-          })),
-        };
-      },
+      ...this.rules.operations(),
     };
   }
 
@@ -328,7 +328,8 @@ export class EventBridgeStandIn {
     if (this.options.keepEvents !== false) keepBounded(this.events, event, this.maxKept);
     this.busLog?.write(`${JSON.stringify(event)}\n`);
     for (const listener of this.listeners) listener(event);
-    for (const { route, pattern } of this.routesByBus.get(busName) ?? []) {
+    const routes = [...(this.routesByBus.get(busName) ?? []), ...this.rules.routesFor(busName)];
+    for (const { route, pattern } of routes) {
       if (!pattern.matches(event)) continue;
       increment(this.stats.matchedByRule, route.ruleName);
       for (const target of route.targets) this.deliver(route, target, event);

@@ -1,6 +1,7 @@
 /**
  * A local SQS that real SDK v3 clients (`@aws-sdk/client-sqs`, AWS JSON 1.0 protocol,
- * `X-Amz-Target: AmazonSQS.<Op>`) talk to over HTTP.
+ * `X-Amz-Target: AmazonSQS.<Op>`) talk to over HTTP, and older clients too: the same operations
+ * answer the Query (XML) protocol (see query-protocol.ts).
  *
  * Own code, not a package: no maintained npm SQS server exists, and ElasticMQ (the usual local
  * SQS) needs a JVM jar download, which this project's offline machines cannot do.
@@ -11,6 +12,7 @@
 import { join } from 'node:path';
 import { type AwsJsonOperation, AwsJsonServer, AwsServiceError } from '../aws-json-server';
 import { type MessageAttributeValue, messageSize } from './message-md5';
+import { sqsQueryProtocol } from './query-protocol';
 import { QUEUE_ATTRIBUTE_DEFAULTS, Queue, type RedrivePolicy, type StoredMessage } from './queue';
 import { QueueFiles } from './queue-files';
 
@@ -51,6 +53,8 @@ export class SqsStandIn {
    * `InternalFailure` (every other operation keeps working, so the queue can still be drained).
    */
   failSends = false;
+  /** Sends refused by {@link failSends} so far, so a test can wait until a sender has met the fault. */
+  sendsRefused = 0;
 
   constructor(private readonly options: SqsStandInOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -62,8 +66,11 @@ export class SqsStandIn {
       contentType: 'application/x-amz-json-1.0',
       errorTypePrefix: 'com.amazonaws.sqs#',
       operations: this.operations(),
+      // The Query (XML) protocol too, for AWS CLI and SDK versions from before late 2023.
+      alternateProtocol: sqsQueryProtocol,
       beforeOperation: (operation) => {
         if (this.failSends && (operation === 'SendMessage' || operation === 'SendMessageBatch')) {
+          this.sendsRefused += 1;
           throw new AwsServiceError(
             'InternalFailure',
             'Injected fault: sends are failing',

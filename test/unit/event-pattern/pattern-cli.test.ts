@@ -1,8 +1,7 @@
 /** `npm run pattern`: trying a rule pattern against Braze events, as a library and as a CLI. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
 import { EventFactory } from '../../../local/event-factory';
@@ -14,6 +13,7 @@ import {
   tryPattern,
 } from '../../../local/event-pattern/pattern-trial';
 import { runPatternCli } from '../../../local/pattern-cli';
+import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../../shared-data';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pattern-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -188,26 +188,23 @@ describe('npm run pattern', () => {
   });
 });
 
-const brazeSamples = fileURLToPath(new URL('../../../../shared/braze-currents/samples/', import.meta.url));
+const brazeSamples = BRAZE_SAMPLES_DIR;
 
-describe.skipIf(!existsSync(brazeSamples))(
-  'against the Braze samples in ../shared (skipped when absent)',
-  () => {
-    it('publishes every sample, so a rule on the source receives all 96 event types', () => {
-      const { status, stdout } = run('{"source":["braze.currents"]}', '--samples', brazeSamples);
+describeWithSharedData('against the Braze samples in ../shared', [brazeSamples], () => {
+  it('publishes every sample, so a rule on the source receives all 96 event types', () => {
+    const { status, stdout } = run('{"source":["braze.currents"]}', '--samples', brazeSamples);
 
-      expect(status).toBe(0);
-      expect(stdout).toMatch(/Matched: 96 event types \((\d+) of \1 events\)/);
-      expect(stdout).toContain('Not matched: 0 event types (0 events)');
-    });
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/Matched: 96 event types \((\d+) of \1 events\)/);
+    expect(stdout).toContain('Not matched: 0 event types (0 events)');
+  });
 
-    it('tells the email family apart from everything else', () => {
-      const result = tryPattern(
-        { 'detail-type': [{ prefix: 'users.messages.email.' }] },
-        sampleEvents(brazeSamples),
-      );
+  it('tells the email family apart from everything else', () => {
+    const result = tryPattern(
+      { 'detail-type': [{ prefix: 'users.messages.email.' }] },
+      sampleEvents(brazeSamples),
+    );
 
-      expect(result.matched.map((tally) => tally.eventType).sort()).toEqual([...emailTypes].sort());
-    });
-  },
-);
+    expect(result.matched.map((tally) => tally.eventType).sort()).toEqual([...emailTypes].sort());
+  });
+});

@@ -282,10 +282,19 @@ describe('200 for the batch when an event is not an object or has no string even
 
 describe('a quarantine write that fails while publishing is still under way', () => {
   it('is handled (no unhandled rejection) and the batch answers 503', async () => {
-    // Prepare: S3 fails at once, PutEvents answers a little later
-    s3.on(PutObjectCommand).rejects(new Error('S3 down'));
+    // Prepare: PutEvents answers only after the S3 write has failed and its rejection has had
+    // turns of the event loop to go unhandled (the order is forced, not left to timers)
+    let s3Failed: () => void = () => {};
+    const s3HasFailed = new Promise<void>((resolve) => {
+      s3Failed = resolve;
+    });
+    s3.on(PutObjectCommand).callsFake(async () => {
+      s3Failed();
+      throw new Error('S3 down');
+    });
     eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: PutEventsRequestEntry[] }) => {
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await s3HasFailed;
+      await new Promise((resolve) => setImmediate(resolve));
       return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: 'e' })) };
     });
     const { invoke } = setup();

@@ -21,6 +21,7 @@ import {
   type StandIns,
   startStandIns,
 } from '../../../local/stand-ins';
+import { until } from '../../wait';
 
 /** A small stack in the shape `cdk synth` writes: a bus, an archive through Firehose, three consumers. */
 const template: CloudFormationTemplate = {
@@ -230,7 +231,7 @@ describe('routing the rules of a template through the stand-ins', () => {
     sqsStandIn.failSends = true;
 
     await eventBridge.send(new PutEventsCommand({ Entries: [entry(email.event_type, email)] }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await until(() => sqsStandIn.sendsRefused >= 2, 'the stand-in to retry a refused send');
     sqsStandIn.failSends = false;
     await standIns.settle();
 
@@ -369,7 +370,8 @@ describe('SQS target retries (EventBridge stand-in with a queue sink of its own)
     const standIn = new EventBridgeStandIn({
       routes: loadRoutes(template),
       queueSink,
-      targetRetryWindowMs: 250,
+      // Long enough that a stalled event loop cannot end the window before the second attempt.
+      targetRetryWindowMs: 1_000,
     });
     const { url } = await standIn.start();
     const client = new EventBridgeClient({

@@ -1,0 +1,315 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventBridgeClientConfig, eventBridgePort } from '../../../lambdas/shared/aws';
+import {
+  findLocalArchiveBucket,
+  localArchiveStore,
+  partitionHours,
+  s3ArchiveStore,
+} from '../../../local/replay/archive-reader';
+import { parseReplayArguments } from '../../../local/replay/arguments';
+import { replay } from '../../../local/replay/replay';
+import {
+  EventBridgeStandIn,
+  LOCAL_CREDENTIALS,
+  S3_CLIENT_SETTINGS_FOR_STAND_IN,
+  S3StandIn,
+} from '../../../local/stand-ins';
+
+/** Writes one archive object as local mode keeps it: a plain gzip file at <dataDir>/s3/<bucket>/<key>. */
+function writeArchiveObject(
+  dataDir: string,
+  partitionValue: string,
+  hour: string,
+  name: string,
+  lines: string[],
+) {
+  const [day, hh] = hour.split('T') as [string, string];
+  const directory = join(
+    dataDir,
+    's3',
+    'archive-bucket',
+    'events',
+    `event_type=${partitionValue}`,
+    `dt=${day}`,
+    `hour=${hh}`,
+  );
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(join(directory, name), gzipSync(`${lines.join('\n')}\n`));
+}
+
+const email = (id: string, time: unknown = 1_764_511_200) =>
+  `{"event_type":"users.messages.email.Send","id":"${id}","time":${JSON.stringify(time)},"user":{"user_id":"u1"},"properties":{"subject":"Hi \\u00e9"}}`;
+const push = (id: string) =>
+  `{"id":"${id}","event_type":"users.messages.pushnotification.Send","time":1764511260}`;
+
+describe('replay from the local archive', () => {
+  let dataDir: string;
+  let standIn: EventBridgeStandIn;
+  let client: EventBridgeClient;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'replay-'));
+    standIn = new EventBridgeStandIn({ busNames: ['replay-bus'], unknownBus: 'fail-entry' });
+    const { url } = await standIn.start();
+    client = new EventBridgeClient({
+      ...eventBridgeClientConfig(),
+      region: 'us-east-1',
+      endpoint: url,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    writeArchiveObject(dataDir, 'users.messages.email.Send', '2026-11-30T13', 'a.gz', [
+      email('e1'),
+      email('e2'),
+    ]);
+    writeArchiveObject(dataDir, 'users.messages.email.Send', '2026-11-30T14', 'b.gz', [
+      email('e3', 'not a time'),
+    ]);
+    writeArchiveObject(dataDir, 'users.messages.pushnotification.Send', '2026-11-30T14', 'c.gz', [
+      push('p1'),
+    ]);
+    // Outside the hours replayed below.
+    writeArchiveObject(dataDir, 'users.messages.email.Send', '2026-11-30T16', 'd.gz', [email('late')]);
+    // A type that needed @uri encoding in its partition value.
+    writeArchiveObject(dataDir, 'custom%20type%2Fx', '2026-11-30T13', 'e.gz', [
+      '{"event_type":"custom type/x","id":"c1","time":1764507600}',
+    ]);
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await standIn.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const run = async (selectors: string[], extra: Partial<Parameters<typeof replay>[0]> = {}) =>
+    replay({
+      store: localArchiveStore(await findLocalArchiveBucket(dataDir)),
+      hours: partitionHours(new Date('2026-11-30T13:30:00Z'), new Date('2026-11-30T15:00:00Z')),
+      selectors,
+      source: 'braze.currents',
+      replayName: 'test-1',
+      port: eventBridgePort(client, 'replay-bus'),
+      ...extra,
+    });
+
+  it('publishes every archived line verbatim as Detail, with the receiver Source, DetailType and Time, plus the mark', async () => {
+    const summary = await run([]);
+    expect(summary).toMatchObject({ objects: 4, read: 5, published: 5, failed: [] });
+    const events = standIn.events;
+    expect(events.map((event) => (event.detail as { id: string }).id).sort()).toEqual([
+      'c1',
+      'e1',
+      'e2',
+      'e3',
+      'p1',
+    ]);
+    for (const event of events) {
+      expect(event.source).toBe('braze.currents');
+      expect(event['detail-type']).toBe((event.detail as { event_type: string }).event_type);
+      expect(event.resources).toEqual(['replay=test-1']);
+    }
+    const byId = new Map(events.map((event) => [(event.detail as { id: string }).id, event]));
+    expect(byId.get('e1')?.time).toBe('2025-11-30T14:00:00Z');
+    // No valid Braze time: the hour the archive received it.
+    expect(byId.get('e3')?.time).toBe('2026-11-30T14:00:00Z');
+    expect(byId.get('c1')?.['detail-type']).toBe('custom type/x');
+    expect(summary.byEventType).toEqual({
+      'custom type/x': 1,
+      'users.messages.email.Send': 3,
+      'users.messages.pushnotification.Send': 1,
+    });
+  });
+
+  it('sends the archived text itself as Detail, byte for byte', async () => {
+    const seen: string[] = [];
+    const port = eventBridgePort(client, 'replay-bus');
+    await run(['users.messages.email.Send'], {
+      port: {
+        putEvents: (entries, budget) => {
+          seen.push(...entries.map((entry) => entry.Detail));
+          return port.putEvents(entries, budget);
+        },
+      },
+    });
+    expect(seen.sort()).toEqual([email('e1'), email('e2'), email('e3', 'not a time')].sort());
+  });
+
+  it('reads only the selected event types and families', async () => {
+    const summary = await run(['users.messages.email.*']);
+    expect(summary.published).toBe(3);
+    expect(new Set(standIn.events.map((event) => event['detail-type']))).toEqual(
+      new Set(['users.messages.email.Send']),
+    );
+  });
+
+  it('retries throttled entries through the publisher until all are published', async () => {
+    standIn.faults.throttleEntries(0.5);
+    const summary = await run([]);
+    expect(summary.published).toBe(5);
+    expect(summary.failed).toEqual([]);
+    expect(standIn.stats.failedByCode.ThrottlingException ?? 0).toBeGreaterThan(0);
+  });
+
+  it('reports lines that cannot be published, with where they are, and publishes the rest', async () => {
+    writeArchiveObject(dataDir, 'users.messages.email.Send', '2026-11-30T14', 'z.gz', [
+      'not json',
+      email('e9'),
+    ]);
+    const summary = await run([]);
+    expect(summary.published).toBe(6);
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        key: 'events/event_type=users.messages.email.Send/dt=2026-11-30/hour=14/z.gz',
+        line: 1,
+        errorCode: 'UnreadableLine',
+        text: 'not json',
+      }),
+    ]);
+  });
+
+  it('reports entries EventBridge refuses (an unknown bus), never drops them', async () => {
+    const summary = await run(['users.messages.pushnotification.*'], {
+      port: eventBridgePort(client, 'no-such-bus'),
+    });
+    expect(summary.published).toBe(0);
+    expect(summary.failed).toEqual([
+      expect.objectContaining({ errorCode: 'ResourceNotFoundException', line: 1 }),
+    ]);
+  });
+
+  it('reads the same partitions from an S3 bucket, listing by prefix', async () => {
+    const s3StandIn = new S3StandIn({ dataDir: join(dataDir, 'other'), buckets: ['remote-archive'] });
+    const { url } = await s3StandIn.start();
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: url,
+      credentials: LOCAL_CREDENTIALS,
+      ...S3_CLIENT_SETTINGS_FOR_STAND_IN,
+    });
+    try {
+      const put = (key: string, lines: string[]) =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: 'remote-archive',
+            Key: key,
+            Body: gzipSync(`${lines.join('\n')}\n`),
+          }),
+        );
+      await put('events/event_type=users.messages.email.Send/dt=2026-11-30/hour=14/x.gz', [
+        email('s1'),
+        email('s2'),
+      ]);
+      await put('events/event_type=users.messages.email.Open/dt=2026-11-30/hour=13/y.gz', [
+        '{"event_type":"users.messages.email.Open","id":"s3"}',
+      ]);
+      await put('events/event_type=users.messages.email.Send/dt=2026-11-30/hour=15/z.gz', [email('outside')]);
+      const summary = await run(['users.messages.email.*'], { store: s3ArchiveStore(s3, 'remote-archive') });
+      expect(summary).toMatchObject({ objects: 2, read: 3, published: 3, failed: [] });
+      expect(standIn.events.map((event) => (event.detail as { id: string }).id).sort()).toEqual([
+        's1',
+        's2',
+        's3',
+      ]);
+    } finally {
+      s3.destroy();
+      await s3StandIn.stop();
+    }
+  });
+
+  it('in a dry run reads and counts, and publishes nothing', async () => {
+    const summary = await replay({
+      store: localArchiveStore(await findLocalArchiveBucket(dataDir)),
+      hours: partitionHours(new Date('2026-11-30T13:00:00Z'), new Date('2026-11-30T17:00:00Z')),
+      selectors: [],
+      source: 'braze.currents',
+      replayName: 'dry',
+    });
+    expect(summary).toMatchObject({ dryRun: true, read: 6, published: 0 });
+    expect(standIn.events).toHaveLength(0);
+  });
+
+  it('paces publishing to --rate entries per second (on the clock it is given)', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const summary = await run([], {
+      rate: 2,
+      clock: {
+        now: () => now,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+        random: () => 0.5,
+      },
+    });
+    expect(summary.published).toBe(5);
+    // Groups of 2 at 2 entries/s: the 2nd group waits until 1 s, the 3rd until 2 s.
+    expect(now).toBe(2000);
+    expect(sleeps).toEqual([1000, 1000]);
+  });
+});
+
+describe('replay partitions and arguments', () => {
+  it('reads every UTC hour that overlaps [since, until)', () => {
+    const hours = partitionHours(new Date('2026-11-30T13:59:59Z'), new Date('2026-11-30T15:00:00Z'));
+    expect(hours.map((hour) => hour.toISOString())).toEqual([
+      '2026-11-30T13:00:00.000Z',
+      '2026-11-30T14:00:00.000Z',
+    ]);
+    expect(partitionHours(new Date('2026-11-30T15:00:00Z'), new Date('2026-11-30T15:00:01Z'))).toHaveLength(
+      1,
+    );
+    expect(() =>
+      partitionHours(new Date('2026-11-30T15:00:00Z'), new Date('2026-11-30T15:00:00Z')),
+    ).toThrow();
+  });
+
+  it('parses the options and refuses bad ones with one-line messages', () => {
+    const parsed = parseReplayArguments(
+      [
+        '--since',
+        '2026-11-30T13',
+        '--until',
+        '2026-12-01',
+        '--bus',
+        'b',
+        '--event-type',
+        'users.messages.email.*',
+        '--event-type',
+        'users.behaviors.Purchase',
+        '--rate',
+        '50',
+        '--name',
+        'n1',
+      ],
+      {},
+    );
+    expect(parsed).toMatchObject({
+      selectors: ['users.messages.email.*', 'users.behaviors.Purchase'],
+      rate: 50,
+      name: 'n1',
+    });
+    expect(() =>
+      parseReplayArguments(['--since', '2026-11-30T13', '--until', '2026-11-30', '--bus', 'b'], {}),
+    ).toThrow(/--since must be before --until/);
+    const base = ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b'];
+    expect(() => parseReplayArguments(['--until', '2026-12-01', '--bus', 'b'], {})).toThrow(
+      /--since is required/,
+    );
+    expect(() => parseReplayArguments([...base, '--event-type', 'users.*.Send'], {})).toThrow(
+      /family ending in \.\*/,
+    );
+    expect(() => parseReplayArguments([...base, '--rate', '0'], {})).toThrow(/--rate/);
+    expect(() => parseReplayArguments([...base, '--name', 'a b'], {})).toThrow(/--name/);
+    expect(() => parseReplayArguments([...base, '--wat'], {})).toThrow(/wat/);
+    expect(parseReplayArguments(base, { CURRENTS_DATA_DIR: '/data/x' })).toMatchObject({
+      dataDir: '/data/x',
+    });
+  });
+});
