@@ -1,7 +1,14 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 import { MAX_BODY_CAP_BYTES } from '../lambdas/shared/body-cap';
+import {
+  type CatalogExtras,
+  catalogExtrasProblems,
+  formatExtraEventFields,
+  formatExtraEventTypes,
+} from '../lambdas/shared/catalog-extras';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
+import { BRAZE_EVENT_TYPES } from '../lambdas/shared/event-types';
 import {
   cidrProblem,
   eventSourceProblem,
@@ -60,6 +67,34 @@ const stringList = z.preprocess(
       : value,
   z.array(z.string()),
 );
+
+/** `cdk -c key='{"a":1}'` hands JSON over as a string; `cdk.json` keeps the object. */
+const jsonObject = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  },
+  z.record(z.string(), z.array(z.string())),
+);
+
+/** `cdk -c schemaDiscovery=true` hands the flag over as a string. */
+const flag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean(),
+);
+
+/**
+ * Lambda allows 4 KB of environment variables per function (Lambda quotas); the receiver's own
+ * variables take well under half, so the acknowledged extras get the rest but this much at most.
+ */
+export const MAX_EXTRAS_ENV_BYTES = 2048;
+
+/** EventBridge Schemas: a registry name is at most 64 of `[A-Za-z0-9-_.@]` (CreateRegistry). */
+const REGISTRY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /**
  * Every setting of the stack, read from `cdk.json` context (or `cdk -c key=value`), each with the
@@ -124,10 +159,55 @@ export const bridgeConfigSchema = z
     ),
     /** Days Athena query results are kept in the results bucket. */
     queryResultsExpiryDays: wholeNumber(1, 3650).default(7),
+    /** Name of the EventBridge schema registry of the Braze events; default `<stackName>-braze-currents`. */
+    schemaRegistryName: z
+      .string()
+      .regex(REGISTRY_NAME, 'must be 1 to 64 letters, digits, ".", "_", "-" or "@"')
+      .optional(),
+    /** Turns on EventBridge schema discovery on the bus (billed per ingested event beyond the free tier). */
+    schemaDiscovery: flag.default(false),
     /** Event types the catalog does not know yet, acknowledged so the drift check stays quiet. */
     extraEventTypes: stringList.default([]),
+    /** Fields per event type (`user.<f>`, `properties.<f>`) the catalog does not list, acknowledged. */
+    extraEventFields: jsonObject.default({}),
   })
   .superRefine((config, issues) => {
+    for (const problem of catalogExtrasProblems(catalogExtras(config))) {
+      const [key] = problem.split(':');
+      issues.addIssue({
+        code: 'custom',
+        path: [key ?? 'extraEventFields'],
+        message: problem.slice(problem.indexOf(':') + 2),
+      });
+    }
+    const expected = new Set(expectedEventTypes(config));
+    for (const eventType of Object.keys(config.extraEventFields)) {
+      if (!expected.has(eventType)) {
+        issues.addIssue({
+          code: 'custom',
+          path: ['extraEventFields', eventType],
+          message: 'is neither a Braze event type of the catalog nor listed in extraEventTypes',
+        });
+      }
+    }
+    const bytes =
+      Buffer.byteLength(formatExtraEventTypes(config.extraEventTypes)) +
+      Buffer.byteLength(formatExtraEventFields(config.extraEventFields));
+    if (bytes > MAX_EXTRAS_ENV_BYTES) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['extraEventFields'],
+        message: `extraEventTypes and extraEventFields take ${bytes} bytes of the receiver's environment; at most ${MAX_EXTRAS_ENV_BYTES} fit in Lambda's 4 KB (update the catalog instead)`,
+      });
+    }
+    const registryName = config.schemaRegistryName ?? defaultRegistryName(config.stackName);
+    if (!REGISTRY_NAME.test(registryName)) {
+      issues.addIssue({
+        code: 'custom',
+        path: ['schemaRegistryName'],
+        message: `the default "${registryName}" is longer than the 64 characters a registry name may have; set schemaRegistryName`,
+      });
+    }
     if (config.archiveGlacierDays < config.archiveTransitionDays + 30) {
       issues.addIssue({
         code: 'custom',
@@ -154,6 +234,26 @@ export const bridgeConfigSchema = z
 
 export type BridgeConfig = z.output<typeof bridgeConfigSchema>;
 export type BridgeConfigInput = z.input<typeof bridgeConfigSchema>;
+
+/** The schema registry's name when `schemaRegistryName` is not set. */
+export function defaultRegistryName(stackName: string): string {
+  return `${stackName}-braze-currents`;
+}
+
+/** The acknowledged extras of the settings, in the shape the receiver and the registry use. */
+export function catalogExtras(
+  config: Pick<BridgeConfig, 'extraEventTypes' | 'extraEventFields'>,
+): CatalogExtras {
+  return { eventTypes: config.extraEventTypes, eventFields: config.extraEventFields };
+}
+
+/**
+ * Every event type the deployment expects: the 96 a Custom HTTP connector sends, then the
+ * acknowledged `extraEventTypes` not among them (e.g. the Athena table's `event_type` projection).
+ */
+export function expectedEventTypes(config: Pick<BridgeConfig, 'extraEventTypes'>): string[] {
+  return [...new Set<string>([...BRAZE_EVENT_TYPES, ...config.extraEventTypes])];
+}
 
 /** The context keys the stack reads, in the order the README documents them. */
 export const CONFIG_KEYS = Object.keys(bridgeConfigSchema.shape) as (keyof BridgeConfig)[];

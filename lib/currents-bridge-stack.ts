@@ -1,8 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { formatExtraEventFields, formatExtraEventTypes } from '../lambdas/shared/catalog-extras';
 import { DEFAULTS, ENV, S3_PREFIX } from '../lambdas/shared/contract';
-import type { BridgeConfig } from './config';
+import { type BridgeConfig, catalogExtras, defaultRegistryName } from './config';
 import { Alarms } from './constructs/alarms';
 import { Archive } from './constructs/archive';
 import { BridgeFunction } from './constructs/bridge-function';
@@ -12,6 +13,7 @@ import { IngestApi } from './constructs/ingest-api';
 import { ArchiveQuery, defaultDatabaseName } from './constructs/query';
 import { EVENTS_TABLE } from './constructs/query-schema';
 import { ReplayArchive } from './constructs/replay-archive';
+import { SchemaRegistry } from './constructs/schema-registry';
 import { Spillover } from './constructs/spillover';
 import { Tokens } from './constructs/tokens';
 
@@ -39,6 +41,7 @@ export class CurrentsBridgeStack extends Stack {
   public readonly spillover: Spillover;
   public readonly receiver: BridgeFunction;
   public readonly ingest: IngestApi;
+  public readonly schemaRegistry: SchemaRegistry;
   // Assigned last: parts built before it are charted once it exists.
   public readonly dashboard!: Dashboard;
   private readonly deadLetterQueues: { queue: sqs.IQueue; owner: string }[] = [];
@@ -111,6 +114,13 @@ export class CurrentsBridgeStack extends Stack {
           : {}),
         // Leaves the rest of the receiver's deadline for the spillover and S3 writes.
         [ENV.publishBudgetMs]: String(DEFAULTS.publishBudgetMs),
+        // Acknowledged catalog extras, for the drift check; absent when there are none.
+        ...(config.extraEventTypes.length > 0
+          ? { [ENV.extraEventTypes]: formatExtraEventTypes(config.extraEventTypes) }
+          : {}),
+        ...(Object.keys(config.extraEventFields).length > 0
+          ? { [ENV.extraEventFields]: formatExtraEventFields(config.extraEventFields) }
+          : {}),
       },
     });
     if (DEFAULTS.publishBudgetMs * 2 > RECEIVER_TIMEOUT.toMilliseconds()) {
@@ -124,6 +134,14 @@ export class CurrentsBridgeStack extends Stack {
       throttlingRateLimit: config.throttlingRateLimit,
       throttlingBurstLimit: config.throttlingBurstLimit,
       logRetention,
+    });
+
+    this.schemaRegistry = new SchemaRegistry(this, 'SchemaRegistry', {
+      registryName: config.schemaRegistryName ?? defaultRegistryName(this.stackName),
+      eventSource: config.eventSource,
+      bus: this.routing.bus,
+      extras: catalogExtras(config),
+      discovery: config.schemaDiscovery,
     });
 
     this.grantAccess();
@@ -195,8 +213,16 @@ export class CurrentsBridgeStack extends Stack {
     });
     new CfnOutput(this, 'NoticeTopicArn', {
       description:
-        'SNS topic of the alarms that inform (nothing lost; look within a day); subscribe e-mail or chat',
+        'SNS topic of the alarms that inform (nothing lost; look within a day, e.g. SchemaDrift); subscribe e-mail or chat',
       value: this.alarms.noticeTopic.topicArn,
+    });
+    new CfnOutput(this, 'ReceiverLogGroupName', {
+      description: "The receiver's log group (schema drift lines: filter ispresent(driftKind))",
+      value: this.receiver.logGroup.logGroupName,
+    });
+    new CfnOutput(this, 'SchemaRegistryName', {
+      description: 'EventBridge schema registry of the Braze events (aws schemas get-code-binding-source)',
+      value: this.schemaRegistry.registryName,
     });
   }
 

@@ -9,6 +9,7 @@ import {
   BRAZE_EVENT_TYPES,
   type FieldSpec,
   isFamily,
+  isKnownEventType,
   propertyFields,
   selects,
   userFields,
@@ -73,8 +74,9 @@ export class EventFactory {
       event_type: eventType,
       id: randomUUID(),
       time: this.time ?? Math.floor(Date.now() / 1000),
-      user: this.fill(userFields(eventType), defaultUserFields),
-      properties: this.fill(propertyFields(eventType), []),
+      // A known type gets exactly its catalog fields (agentconsole.ToolInvocation's user is `{}`).
+      user: isKnownEventType(eventType) ? this.fill(userFields(eventType)) : this.fill(defaultUserFields),
+      properties: this.fill(propertyFields(eventType)),
       ...overrides,
     };
   }
@@ -92,9 +94,9 @@ export class EventFactory {
     return events;
   }
 
-  private fill(fields: FieldSpec[], fallback: FieldSpec[]): Record<string, unknown> {
+  private fill(fields: FieldSpec[]): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const field of fields.length > 0 ? fields : fallback) {
+    for (const field of fields) {
       if (field.required || this.random() < this.optionalFill) {
         out[field.name] = this.value(field);
       }

@@ -1,12 +1,19 @@
 /**
  * Regenerates lambdas/shared/event-catalog.ts from the public Braze Currents corpus
- * (`../shared/braze-currents/event-types.json`). The catalog is committed as code so the
- * project builds and tests without that folder; run this only when Braze publishes changes:
+ * (`../shared/braze-currents/event-types.json` and the `samples/` folder beside it). The catalog is
+ * committed as code so the project builds and tests without that folder; run this only when Braze
+ * publishes changes:
  *
  *   npx tsx scripts/generate-event-catalog.ts [path/to/event-types.json]
+ *
+ * The glossary's field lists lag behind what Braze sends: a top-level field of `user` or
+ * `properties` that a sample of the type carries but the glossary leaves out (today
+ * `users.behaviors.Purchase`'s `user.timezone`) is added as optional, typed from the sample value,
+ * so the receiver's drift check never reports Braze's own samples.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface SourceField {
@@ -31,6 +38,51 @@ const { event_types: eventTypes } = JSON.parse(readFileSync(source, 'utf8')) as 
 };
 
 // `name: type` for a required field, `name?: type` otherwise (unknown counts as optional).
+/** The catalog type of a sample value; `null` says nothing about the type, so it reads as `string`. */
+function typeOfValue(value: unknown): string {
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'long' : 'float';
+  if (Array.isArray(value)) return 'array<string>';
+  if (value !== null && typeof value === 'object') return 'object';
+  return 'string';
+}
+
+type Section = 'user' | 'properties';
+type SampleEvent = { event_type?: unknown } & Partial<Record<Section, unknown>>;
+
+/** Every event of every sample file (each a JSON array of events); none when the folder is absent. */
+function readSamples(directory: string): SampleEvent[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .flatMap((name) => JSON.parse(readFileSync(join(directory, name), 'utf8')) as SampleEvent[]);
+}
+
+/** Adds the fields the samples carry and the glossary lacks, as optional fields; returns what it added. */
+function addSampleFields(types: SourceEventType[], samples: readonly SampleEvent[]): string[] {
+  const added: string[] = [];
+  const byType = new Map(types.map((type) => [type.event_type, type]));
+  for (const event of samples) {
+    const type = typeof event.event_type === 'string' ? byType.get(event.event_type) : undefined;
+    if (!type) continue;
+    for (const section of ['user', 'properties'] as const) {
+      const fields = event[section];
+      if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) continue;
+      const known = type[section] ?? [];
+      for (const [name, value] of Object.entries(fields)) {
+        if (known.some((field) => field.name === name)) continue;
+        known.push({ name, type: typeOfValue(value), required: false });
+        added.push(`${type.event_type} ${section}.${name}`);
+      }
+      type[section] = known;
+    }
+  }
+  return added;
+}
+
+const addedFromSamples = addSampleFields(eventTypes, readSamples(join(dirname(source), 'samples')));
+
 const fieldSpec = (field: SourceField) =>
   `'${field.name}${field.required ? '' : '?'}: ${field.type ?? 'string'}'`;
 const list = (fields: SourceField[] | null) => `[${(fields ?? []).map(fieldSpec).join(', ')}]`;
@@ -61,3 +113,4 @@ ${body}
 );
 execFileSync('npx', ['biome', 'format', '--write', target], { stdio: 'inherit' });
 console.log(`wrote ${eventTypes.length} event types to ${target}`);
+for (const field of addedFromSamples) console.log(`  added from the samples: ${field}`);

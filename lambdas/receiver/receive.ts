@@ -7,7 +7,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
 import { timeLeft, withDeadline } from '../shared/deadline';
-import { isKnownEventType } from '../shared/event-types';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
 import {
   type ObjectStorePort,
@@ -21,6 +20,7 @@ import { count, MetricUnit } from '../shared/telemetry';
 import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
 import { claimCheckKey, toPointer } from './claim-check';
 import { decodeBody, headerValue } from './decode';
+import { createDriftDetector, type DriftDetector } from './drift';
 import { type PreparedEvent, prepareEvents, resourcesFromQuery } from './entries';
 import { parseEnvelope } from './envelope';
 import { HttpError, serviceUnavailable } from './http';
@@ -46,6 +46,8 @@ export interface ReceiverDeps {
   clock: Pick<RetryPolicy, 'now' | 'sleep' | 'random'>;
   backoff: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
   newBatchId: () => string;
+  /** Schema drift check; default: the catalog alone, no acknowledged extras. */
+  drift?: DriftDetector;
 }
 
 export interface ReceiverRequest {
@@ -92,6 +94,7 @@ export const MAX_EVENTS_PER_REQUEST = 1_000;
 
 export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) => Promise<BatchSummary> {
   const { settings, logger, metrics } = deps;
+  const drift = deps.drift ?? createDriftDetector(logger, metrics);
 
   async function authenticate(request: ReceiverRequest, deadline: number): Promise<void> {
     if (!deps.sourceIpAllowed(request.sourceIp)) {
@@ -290,13 +293,11 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
    * needs, at a fraction of the cost of a metric value per event.
    */
   function recordEventMetrics(prepared: readonly PreparedEvent[], receivedAt: Date): void {
-    let unknown = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const item of prepared) {
-      if (!isKnownEventType(item.eventType)) unknown++;
       if (item.brazeTime !== undefined && item.brazeTime < oldest) oldest = item.brazeTime;
     }
-    count(metrics, METRIC.unknownEventTypes, unknown);
+    drift.record(prepared);
     if (oldest !== Number.POSITIVE_INFINITY) {
       metrics.addMetric(METRIC.eventLag, MetricUnit.Seconds, receivedAt.getTime() / 1000 - oldest);
     }

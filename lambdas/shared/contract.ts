@@ -41,6 +41,10 @@ export const ENV = {
   claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
   /** Time budget (ms) for retrying failed PutEvents entries before they spill over. */
   publishBudgetMs: 'PUBLISH_BUDGET_MS',
+  /** Comma-separated event types the catalog lacks that the user acknowledged (`extraEventTypes`). */
+  extraEventTypes: 'EXTRA_EVENT_TYPES',
+  /** JSON `{"<event_type>":["user.<f>","properties.<f>"]}` of acknowledged fields (`extraEventFields`). */
+  extraEventFields: 'EXTRA_EVENT_FIELDS',
 } as const;
 
 /** Defaults for the tunables above. */
@@ -118,6 +122,11 @@ export const METRIC = {
   authRejected: 'AuthFailure403',
   /** Events whose `event_type` is not in the project's catalog (still published). */
   unknownEventTypes: 'UnknownEventTypes',
+  /**
+   * Top-level fields of `user` or `properties` the catalog does not list for a known event type,
+   * one per event and field (the event is still published).
+   */
+  unknownFields: 'UnknownFields',
   /** `Braze-Currents-Version` other than 1 (still accepted). */
   unsupportedVersion: 'UnsupportedVersion',
   /** Batches answered 503 because EventBridge and the spillover queue both failed. */

@@ -132,7 +132,7 @@ export const EVENT_CATALOG = [
     category: 'customer_behavior',
     customHttp: true,
     legacy: false,
-    user: ['device_id?: string', 'external_user_id?: string', 'user_id: string'],
+    user: ['device_id?: string', 'external_user_id?: string', 'user_id: string', 'timezone?: string'],
     properties: [
       'ad_id?: string',
       'ad_id_type?: string',

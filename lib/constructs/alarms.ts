@@ -248,6 +248,34 @@ export const ALARMS = {
       'Check the Firehose stream (throttling, quota) and the archive rule DLQ; events in the DLQ can be re-sent ' +
       'to the stream.',
   },
+  SchemaDrift: {
+    watches: 'stack',
+    metric: (_parts, options) =>
+      new cloudwatch.MathExpression({
+        expression: 'FILL(types, 0) + FILL(fields, 0)',
+        usingMetrics: {
+          types: bridgeMetric(METRIC.unknownEventTypes, options),
+          fields: bridgeMetric(METRIC.unknownFields, options),
+        },
+        label: 'unknown event types + unknown fields',
+        ...(options.period === undefined ? {} : { period: options.period }),
+      }),
+    statistic: cloudwatch.Stats.SUM,
+    period: Duration.hours(1),
+    comparison: atLeast,
+    threshold: 1,
+    unit: 'count',
+    evaluationPeriods: 1,
+    treatMissingData: notBreaching,
+    // Drift needs a look within days, not a person woken at night: nothing is lost.
+    severity: 'informs',
+    happened:
+      'Braze sent an event type, or a field of user or properties, that the catalog does not know; the events were published as they are.',
+    action:
+      'Find what changed: CloudWatch Logs Insights on the receiver log group (stack output ReceiverLogGroupName), `filter ispresent(driftKind) | stats count(*) as instances, ' +
+      "min(@timestamp) as firstSeen by driftKind, eventType, field`. Check Braze's Currents changelog, update the consumers that need " +
+      'the new data, then acknowledge it with the extraEventTypes / extraEventFields settings and deploy.',
+  },
   EventsQuarantined: {
     watches: 'stack',
     metric: (_parts, options) => bridgeMetric(METRIC.eventsQuarantined, options),

@@ -83,6 +83,7 @@ export class Dashboard extends Construct {
           sum(METRIC.eventsQuarantined, 'quarantined'),
           sum(METRIC.eventsClaimChecked, 'claim-checked'),
           sum(METRIC.unknownEventTypes, 'unknown types'),
+          sum(METRIC.unknownFields, 'unknown fields'),
         ],
         ...WIDE,
       }),

@@ -74,6 +74,9 @@ export interface LocalCounts {
   quarantined: number;
   claimChecked: number;
   redriven: number;
+  /** Schema drift: events of a type the catalog does not know, and unknown fields (per event). */
+  unknownEventTypes: number;
+  unknownFields: number;
   /** Requests answered by status. */
   responses: Record<string, number>;
 }
@@ -366,6 +369,8 @@ export async function startLocal(options: StartLocalOptions = {}): Promise<Local
         quarantined: tap.total(METRIC.eventsQuarantined),
         claimChecked: tap.total(METRIC.eventsClaimChecked),
         redriven: tap.total(METRIC.eventsRedriven),
+        unknownEventTypes: tap.total(METRIC.unknownEventTypes),
+        unknownFields: tap.total(METRIC.unknownFields),
         responses: { ...responses },
       }),
       settle: () => standIns.settle(),

@@ -19,7 +19,9 @@ describe('stack settings', () => {
       logRetentionDays: 30,
       queryBytesScannedCutoff: 10 * 1024 ** 3,
       queryResultsExpiryDays: 7,
+      schemaDiscovery: false,
       extraEventTypes: [],
+      extraEventFields: {},
     });
   });
 
