@@ -155,7 +155,7 @@ FROM read_json(${sqlString(glob)},
   ignore_errors = true, columns = {${columns}})`;
 }
 
-/** A DuckDB value as JSON-able data: safe integers as numbers, others as strings. */
+/** A DuckDB value as JSON-able data: numbers a double holds exactly as numbers, others as strings. */
 export function plainValue(value: DuckDBValue): QueryValue {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
@@ -164,7 +164,12 @@ export function plainValue(value: DuckDBValue): QueryValue {
       ? Number(value)
       : value.toString();
   }
-  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof DuckDBDecimalValue) {
+    // A decimal whose digits (the scaled-up integer) fit in 2^53 converts to the nearest double and
+    // prints back the same; more digits than that would be rounded, so they stay text.
+    const digits = value.value < 0n ? -value.value : value.value;
+    return digits <= BigInt(Number.MAX_SAFE_INTEGER) ? value.toDouble() : value.toString();
+  }
   if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue)
     return value.items.map(plainValue);
   if (value instanceof DuckDBStructValue) {

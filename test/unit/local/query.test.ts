@@ -243,7 +243,7 @@ describe('the local table events', () => {
 });
 
 describe('npm run query', () => {
-  it('prints JSON rows with numbers as numbers and integers beyond 2^53 as strings', async () => {
+  it('prints JSON rows with numbers as numbers, and integers or decimals a double cannot hold as strings', async () => {
     writeArchiveObjects(dataDir, BUCKET, [{ event: event(), arrival: ARRIVAL }]);
 
     const { code, stdout } = await cli([
@@ -251,7 +251,9 @@ describe('npm run query', () => {
       dataDir,
       '--format',
       'json',
-      `SELECT count(*) AS n, 9007199254740993::BIGINT AS big, 1.5 AS half, "user" FROM events GROUP BY "user"`,
+      `SELECT count(*) AS n, 9007199254740993::BIGINT AS big, 1.5 AS half,
+        CAST(9007199254740993 AS DECIMAL(38,0)) AS big_decimal, CAST(12345678901234567.89 AS DECIMAL(38,2)) AS long_decimal,
+        "user" FROM events GROUP BY "user"`,
     ]);
 
     expect(code).toBe(0);
@@ -260,6 +262,8 @@ describe('npm run query', () => {
         n: 1,
         big: '9007199254740993',
         half: 1.5,
+        big_decimal: '9007199254740993',
+        long_decimal: '12345678901234567.89',
         user: { device_id: null, external_user_id: 'ext-1', timezone: 'UTC', user_id: 'u-1' },
       },
     ]);
