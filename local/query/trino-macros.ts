@@ -23,7 +23,7 @@ export const TRINO_MACROS: readonly TrinoMacro[] = [
     signature: 'json_extract_scalar(json, path)',
     // Trino answers NULL for an object or array; DuckDB's json_extract_string would give its text.
     body: `CASE WHEN json_type(json, path) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(json, path) END`,
-    note: 'JSONPath subset of DuckDB ($.a.b, $.a[0], $["a b"]); a number comes back as written in the event',
+    note: 'JSONPath subset of DuckDB ($.a.b, $.a[0])',
   },
   {
     signature: 'from_unixtime(unixtime)',
