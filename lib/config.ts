@@ -98,7 +98,7 @@ const REGISTRY_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /**
  * Every setting of the stack, read from `cdk.json` context (or `cdk -c key=value`), each with the
- * default documented in the README ("Default settings").
+ * default documented in docs/operations.md ("Default settings").
  */
 export const bridgeConfigSchema = z
   .object({
@@ -255,7 +255,7 @@ export function expectedEventTypes(config: Pick<BridgeConfig, 'extraEventTypes'>
   return [...new Set<string>([...BRAZE_EVENT_TYPES, ...config.extraEventTypes])];
 }
 
-/** The context keys the stack reads, in the order the README documents them. */
+/** The context keys the stack reads, in the order docs/operations.md documents them. */
 export const CONFIG_KEYS = Object.keys(bridgeConfigSchema.shape) as (keyof BridgeConfig)[];
 
 /** A bad setting: the CDK app prints its message without a stack trace (a {@link UserError}). */

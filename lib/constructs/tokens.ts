@@ -32,7 +32,7 @@ export class Tokens extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'The token is pasted into the Braze dashboard by hand; automatic rotation would break the ' +
-        'connector. Rotation is manual with overlap (two active keys), as the README describes.',
+        'connector. Rotation is manual with overlap (two active keys), as docs/operations.md describes.',
     });
   }
 

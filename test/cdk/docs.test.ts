@@ -15,7 +15,7 @@ import { ALARMS, type AlarmRow } from '../../lib/constructs/alarms';
 import { type Synthesized, synthesize } from './synth';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const stackDoc = readFileSync(path.join(root, 'README.md'), 'utf8');
+const stackDoc = readFileSync(path.join(root, 'docs/operations.md'), 'utf8');
 
 describe('the stack documentation', () => {
   let synthesized: Synthesized;
