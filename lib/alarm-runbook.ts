@@ -62,7 +62,8 @@ function periodsText(row: AlarmRow): string {
   return `, for \`${setting}\` (default ${parseBridgeConfig({})[setting]}) periods in a row`;
 }
 
-function cell(text: string): string {
+/** Text as one Markdown table cell: pipes escaped, on one line. */
+export function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 }
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  cell,
   RUNBOOK_END,
   RUNBOOK_START,
   runbookDocument,
@@ -64,8 +65,8 @@ describe('the stack documentation', () => {
       );
       expect(line, kind).toContain(`\`${row.treatMissingData}\``);
       expect(line, kind).toContain(row.severity === 'pages' ? '`AlarmTopicArn`' : '`NoticeTopicArn`');
-      expect(line, kind).toContain(row.happened);
-      expect(line, kind).toContain(row.action);
+      expect(line, kind).toContain(cell(row.happened));
+      expect(line, kind).toContain(cell(row.action));
       if (metricName !== undefined) expect(line, kind).toContain(`\`${metricName}\``);
       if (periods !== 1) expect(line, kind).toContain(`default ${periods}`);
     }
