@@ -26,6 +26,17 @@ function checkedBy<T>(problemOf: (value: T) => string | undefined) {
 }
 
 /**
+ * The stack names each registry schema `<eventSource>@<event_type>`, as EventBridge schema
+ * discovery does, and EventBridge Schemas takes names of `A-Z a-z 0-9 - _ . @` only (AWS::EventSchemas::Schema
+ * SchemaName), so the stack's source is held to those characters (PutEvents itself takes more).
+ */
+function registrySourceProblem(source: string): string | undefined {
+  return /^[A-Za-z0-9_.-]+$/.test(source)
+    ? undefined
+    : "may hold only A-Z a-z 0-9 - _ . (it names the schema registry's schemas <eventSource>@<event_type>)";
+}
+
+/**
  * The largest `maxBodyBytes`: any valid-JSON body at or under it makes an API Gateway event under
  * Lambda's 6 MB invocation limit (derivation in `lambdas/shared/body-cap.ts`).
  */
@@ -108,7 +119,11 @@ export const bridgeConfigSchema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must start with a letter and hold only letters, digits and -')
       .default('CurrentsBridge'),
     /** `Source` of every published event; the rules match on it. */
-    eventSource: z.string().superRefine(checkedBy(eventSourceProblem)).default(DEFAULT_EVENT_SOURCE),
+    eventSource: z
+      .string()
+      .superRefine(checkedBy(eventSourceProblem))
+      .superRefine(checkedBy(registrySourceProblem))
+      .default(DEFAULT_EVENT_SOURCE),
     /** Where alarm notifications are e-mailed; no subscription when unset. */
     alarmEmail: z.email().optional(),
     /** Hours without a single received event before the silence alarm fires. */

@@ -313,7 +313,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     return Promise.all(
       prepared.map(async (item) => {
         if (item.bytes <= settings.claimCheckThresholdBytes) return item;
-        const key = claimCheckKey(receivedAt, item.eventType, item.event.id);
+        const key = claimCheckKey(receivedAt, item.eventType, item.event.id, item.entry.Detail);
         try {
           await withDeadline(
             timeLeft(deadline, deps.clock.now()),

@@ -106,7 +106,12 @@ interface CompiledRoute {
   pattern: CompiledEventPattern;
 }
 
+/** Target sends (SQS) in flight at once; see `withSendSlot`. */
+const MAX_CONCURRENT_TARGET_SENDS = 8;
+
 export class EventBridgeStandIn {
+  private sendsInFlight = 0;
+  private readonly sendSlotWaiters: Array<() => void> = [];
   readonly faults: EventBridgeFaults;
   readonly stats: EventBridgeStats = {
     putEventsCalls: 0,
@@ -375,6 +380,26 @@ export class EventBridgeStandIn {
   }
 
   /**
+   * Runs one target send when fewer than {@link MAX_CONCURRENT_TARGET_SENDS} are in flight.
+   * EventBridge delivers to targets on its own capacity, apart from PutEvents; in one local process
+   * an unbounded burst of target sends (one per matched event) would starve the PutEvents answers
+   * of the same process, so callers would time out and retry, and copies would appear that a
+   * deployment does not make.
+   */
+  private async withSendSlot<T>(send: () => Promise<T>): Promise<T> {
+    while (this.sendsInFlight >= MAX_CONCURRENT_TARGET_SENDS) {
+      await new Promise<void>((resolve) => this.sendSlotWaiters.push(resolve));
+    }
+    this.sendsInFlight += 1;
+    try {
+      return await send();
+    } finally {
+      this.sendsInFlight -= 1;
+      this.sendSlotWaiters.shift()?.();
+    }
+  }
+
+  /**
    * EventBridge retries a failing target for up to 24 hours and then uses the target's dead-letter
    * queue; locally the retry window is short (`targetRetryWindowMs`) and ends at stop.
    */
@@ -389,7 +414,7 @@ export class EventBridgeStandIn {
     const giveUpAt = Date.now() + (this.options.targetRetryWindowMs ?? 30_000);
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await sink.sendMessage(queueName, input);
+        await this.withSendSlot(() => sink.sendMessage(queueName, input));
         return;
       } catch (error) {
         if (this.stopping || Date.now() >= giveUpAt) {
@@ -413,7 +438,8 @@ export class EventBridgeStandIn {
     let outcome = 'no dead-letter queue';
     if (target.deadLetterQueueName) {
       try {
-        await sink.sendMessage(target.deadLetterQueueName, input);
+        const deadLetterQueue = target.deadLetterQueueName;
+        await this.withSendSlot(() => sink.sendMessage(deadLetterQueue, input));
         outcome = `sent to dead-letter queue ${target.deadLetterQueueName}`;
       } catch (error) {
         outcome = `dead-letter queue failed too: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { claimCheckKey, pointerDetail, toPointer } from '../../../lambdas/receiver/claim-check';
 import { prepareEvents } from '../../../lambdas/receiver/entries';
@@ -6,23 +7,35 @@ import { entrySize } from '../../../lambdas/shared/bus-entry';
 const receivedAt = new Date('2026-11-23T12:00:00Z');
 
 describe('claimCheckKey', () => {
-  it('uses the event type and a safe id', () => {
-    expect(claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'abc-1')).toBe(
-      'claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/abc-1.json',
+  const detail = '{"event_type":"users.behaviors.CustomEvent","id":"abc-1"}';
+  const digest = createHash('sha256').update(detail).digest('hex').slice(0, 16);
+
+  it('uses the event type, a safe id and a digest of the event', () => {
+    expect(claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'abc-1', detail)).toBe(
+      `claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/abc-1-${digest}.json`,
     );
   });
 
+  it('never gives two different events one key, even with the same id; the same event keeps its key', () => {
+    const first = claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'same', '{"id":"same","n":1}');
+    const second = claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'same', '{"id":"same","n":2}');
+    const retried = claimCheckKey(receivedAt, 'users.behaviors.CustomEvent', 'same', '{"id":"same","n":1}');
+
+    expect(first).not.toBe(second);
+    expect(retried).toBe(first);
+  });
+
   it('encodes an untrusted event type as the archive partition does: no slash, no dot-only segment', () => {
-    const key = claimCheckKey(receivedAt, '../../../../x', 'id-1');
-    expect(key).toBe('claim-check/dt=2026-11-23/event_type=..%2F..%2F..%2F..%2Fx/id-1.json');
+    const key = claimCheckKey(receivedAt, '../../../../x', 'id-1', detail);
+    expect(key).toBe(`claim-check/dt=2026-11-23/event_type=..%2F..%2F..%2F..%2Fx/id-1-${digest}.json`);
     expect(key.split('/').some((segment) => segment === '..' || segment === '.')).toBe(false);
   });
 
   it('falls back to a UUID when the id is missing or unsafe in a key', () => {
-    const uuid = /^claim-check\/dt=2026-11-23\/event_type=a%2Fb\/[0-9a-f-]{36}\.json$/;
-    expect(claimCheckKey(receivedAt, 'a/b', undefined)).toMatch(uuid);
-    expect(claimCheckKey(receivedAt, 'a/b', '../etc/passwd')).toMatch(uuid);
-    expect(claimCheckKey(receivedAt, 'a/b', '..')).toMatch(uuid);
+    const uuid = new RegExp(`^claim-check/dt=2026-11-23/event_type=a%2Fb/[0-9a-f-]{36}-${digest}\\.json$`);
+    expect(claimCheckKey(receivedAt, 'a/b', undefined, detail)).toMatch(uuid);
+    expect(claimCheckKey(receivedAt, 'a/b', '../etc/passwd', detail)).toMatch(uuid);
+    expect(claimCheckKey(receivedAt, 'a/b', '..', detail)).toMatch(uuid);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The receiver handler against mocked AWS clients, one `describe` per row of the HTTP contract in
  * DESIGN.md, then the publishing paths (partial failures, throttling, spillover) and observability.
@@ -500,7 +501,8 @@ describe('claim check: an event too large for one entry', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ received: 2, published: 2, claimChecked: 1 });
-    const key = 'claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/big-event-1.json';
+    const digest = createHash('sha256').update(JSON.stringify(big)).digest('hex').slice(0, 16);
+    const key = `claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/big-event-1-${digest}.json`;
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: BUCKET,
       Key: key,
