@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
 import { timeLeft, withDeadline } from '../shared/deadline';
+import { type PreparedEvent, prepareEvents, resourcesFromQuery } from '../shared/entries';
 import { isKnownEventType } from '../shared/event-types';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
 import {
@@ -21,7 +22,6 @@ import { count, MetricUnit } from '../shared/telemetry';
 import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
 import { claimCheckKey, toPointer } from './claim-check';
 import { decodeBody, headerValue } from './decode';
-import { type PreparedEvent, prepareEvents, resourcesFromQuery } from './entries';
 import { parseEnvelope } from './envelope';
 import { HttpError, serviceUnavailable } from './http';
 import type { TokenSource } from './token-source';
