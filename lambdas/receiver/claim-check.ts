@@ -7,8 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { eventTypePartitionValue } from '../shared/archive-partition';
 import { entrySize } from '../shared/bus-entry';
 import { CLAIM_CHECK_FIELD, type ClaimCheckDetail, S3_PREFIX } from '../shared/contract';
+import type { PreparedEvent } from '../shared/entries';
 import { utcDate } from '../shared/quarantine';
-import type { PreparedEvent } from './entries';
 
 /** An `id` longer than this is not copied into the pointer, which must stay small. */
 const MAX_POINTER_ID_LENGTH = 256;

@@ -2,7 +2,7 @@
  * The Currents envelope `{"events":[…]}`. Braze checks credentials with an empty body, `{}` or
  * `{"events":[]}`; those are valid and carry nothing.
  */
-import { sliceEvents, type ValueShape } from './event-slices';
+import { sliceEvents, type ValueShape } from '../shared/event-slices';
 
 export type EnvelopeResult =
   /**

@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
 import { timeLeft, withDeadline } from '../shared/deadline';
+import { type PreparedEvent, prepareEvents, resourcesFromQuery } from '../shared/entries';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
 import {
   type ObjectStorePort,
@@ -21,7 +22,6 @@ import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
 import { claimCheckKey, toPointer } from './claim-check';
 import { decodeBody, headerValue } from './decode';
 import { createDriftDetector, type DriftDetector } from './drift';
-import { type PreparedEvent, prepareEvents, resourcesFromQuery } from './entries';
 import { parseEnvelope } from './envelope';
 import { HttpError, serviceUnavailable } from './http';
 import type { TokenSource } from './token-source';

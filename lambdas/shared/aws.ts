@@ -2,15 +2,22 @@
  * The only module that talks to AWS: thin adapters from the SDK clients to the narrow ports the
  * pure code uses. The clients honour the standard `AWS_ENDPOINT_URL_<SERVICE>` variables, which is
  * how local mode points them at its stand-ins.
+ *
+ * S3 and SQS serve only rare paths (quarantine, claim check, spillover), so their SDK packages are
+ * imported when a request first needs them, not at cold start: in the functions' single-file
+ * esbuild bundle a dynamic `import()` of a bundled module becomes a lazily initialised wrapper,
+ * which defers evaluating those modules (the bulk of their start-up cost) though not parsing
+ * their code. EventBridge (every request) and Secrets Manager (the first request of every
+ * deployed cold start fetches the tokens) are imported eagerly.
  */
 import {
   EventBridgeClient,
   type EventBridgeClientConfig,
   PutEventsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { PutEventsPort } from './publisher';
 import type { ObjectStorePort } from './quarantine';
 import type { SpilloverPort } from './spillover';
@@ -45,18 +52,47 @@ export function eventBridgeClientConfig(): EventBridgeClientConfig {
 export const AWS_CALL_REQUEST_TIMEOUT_MS = 5_000;
 const AWS_CALL_REQUEST_HANDLER = { requestTimeout: AWS_CALL_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
 
+/** A client, or a function that builds it on first use (and returns the same one afterwards). */
+export type LazyClient<T> = T | (() => Promise<T>);
+
+/** Resolves a {@link LazyClient}. */
+async function clientOf<T extends object>(client: LazyClient<T>): Promise<T> {
+  return typeof client === 'function' ? await client() : client;
+}
+
+/** Runs `load` once, on the first call; every call gets the same promise. */
+function onFirstUse<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load();
+    return loaded;
+  };
+}
+
 export interface AwsClients {
   eventBridge: EventBridgeClient;
-  s3: S3Client;
-  sqs: SQSClient;
+  /** Built on first use: see the module comment. */
+  s3: LazyClient<S3Client>;
+  /** Built on first use: see the module comment. */
+  sqs: LazyClient<SQSClient>;
   secretsManager: SecretsManagerClient;
 }
 
+/**
+ * The functions' SDK clients, built once per cold start: EventBridge and Secrets Manager now, S3
+ * and SQS when a request first needs them (their packages loaded then, see the module comment).
+ */
 export function createAwsClients(env: NodeJS.ProcessEnv = process.env): AwsClients {
   return {
     eventBridge: new EventBridgeClient(eventBridgeClientConfig()),
-    s3: new S3Client({ ...s3ClientConfig(env), requestHandler: AWS_CALL_REQUEST_HANDLER }),
-    sqs: new SQSClient({ requestHandler: AWS_CALL_REQUEST_HANDLER }),
+    s3: onFirstUse(async () => {
+      const { newS3Client } = await import('./aws-s3');
+      return newS3Client({ ...s3ClientConfig(env), requestHandler: AWS_CALL_REQUEST_HANDLER });
+    }),
+    sqs: onFirstUse(async () => {
+      const { newSqsClient } = await import('./aws-sqs');
+      return newSqsClient({ requestHandler: AWS_CALL_REQUEST_HANDLER });
+    }),
     // Powertools' provider takes no AbortSignal: the token source races it against the deadline,
     // and this timeout ends the abandoned request itself.
     secretsManager: new SecretsManagerClient({ requestHandler: AWS_CALL_REQUEST_HANDLER }),
@@ -80,11 +116,12 @@ export function eventBridgePort(client: EventBridgeClient, eventBusName: string)
   };
 }
 
-export function objectStorePort(client: S3Client, bucket: string): ObjectStorePort {
+export function objectStorePort(client: LazyClient<S3Client>, bucket: string): ObjectStorePort {
   return {
     bucket,
     async putObject(key, body, contentType = 'application/json', signal) {
-      await client.send(
+      const [s3, { PutObjectCommand }] = await Promise.all([clientOf(client), import('./aws-s3')]);
+      await s3.send(
         new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
         signal ? { abortSignal: signal } : {},
       );
@@ -92,10 +129,11 @@ export function objectStorePort(client: S3Client, bucket: string): ObjectStorePo
   };
 }
 
-export function spilloverPort(client: SQSClient, queueUrl: string): SpilloverPort {
+export function spilloverPort(client: LazyClient<SQSClient>, queueUrl: string): SpilloverPort {
   return {
     async sendMessages(messages, signal) {
-      const response = await client.send(
+      const [sqs, { SendMessageBatchCommand }] = await Promise.all([clientOf(client), import('./aws-sqs')]);
+      const response = await sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: messages.map((message) => ({ Id: message.id, MessageBody: message.body })),

@@ -3,60 +3,66 @@
  * misconfigured function fails on its first invocation with a message naming the variable instead
  * of misbehaving later.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV } from './contract';
 import { cidrProblem, claimCheckThresholdProblem, eventSourceProblem, maxBodyBytesProblem } from './settings';
 
 /** A zod check from one of the shared validators in `settings.ts`. */
 function checkedBy<T>(problemOf: (value: T) => string | undefined) {
-  return (value: T, issues: z.RefinementCtx) => {
+  return z.superRefine<T>((value, issues) => {
     const problem = problemOf(value);
     if (problem !== undefined) issues.addIssue({ code: 'custom', message: problem });
-  };
+  });
 }
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const optionalText = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value ? value : undefined));
-const commaList = z
-  .string()
-  .optional()
-  .transform((value) =>
+const positiveInt = (fallback: number) =>
+  z._default(z.coerce.number().check(z.int(), z.positive()), fallback);
+const optionalText = z.pipe(
+  z.optional(z.string().check(z.trim())),
+  z.transform((value: string | undefined) => (value ? value : undefined)),
+);
+const commaList = z.pipe(
+  z.optional(z.string()),
+  z.transform((value: string | undefined) =>
     (value ?? '')
       .split(',')
       .map((item) => item.trim())
       .filter((item) => item.length > 0),
-  );
+  ),
+);
 
 /** What both functions need to publish: the bus, the bucket for quarantine, the retry budget. */
 const publishingFields = {
-  [ENV.eventBusName]: z.string().min(1),
-  [ENV.archiveBucket]: z.string().min(1),
+  [ENV.eventBusName]: z.string().check(z.minLength(1)),
+  [ENV.archiveBucket]: z.string().check(z.minLength(1)),
   [ENV.publishBudgetMs]: positiveInt(DEFAULTS.publishBudgetMs),
 };
 
 const receiverSchema = z
   .object({
     ...publishingFields,
-    [ENV.eventSource]: z.string().default(DEFAULT_EVENT_SOURCE).superRefine(checkedBy(eventSourceProblem)),
+    [ENV.eventSource]: z._default(z.string(), DEFAULT_EVENT_SOURCE).check(checkedBy(eventSourceProblem)),
     [ENV.tokenSecretId]: optionalText,
     [ENV.tokens]: commaList,
-    [ENV.tokenCacheSeconds]: z.coerce.number().int().nonnegative().default(DEFAULTS.tokenCacheSeconds),
-    [ENV.allowedSourceCidrs]: commaList.pipe(z.array(z.string().superRefine(checkedBy(cidrProblem)))),
-    [ENV.spilloverQueueUrl]: z.string().min(1),
-    [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes).superRefine(checkedBy(maxBodyBytesProblem)),
+    [ENV.tokenCacheSeconds]: z._default(
+      z.coerce.number().check(z.int(), z.nonnegative()),
+      DEFAULTS.tokenCacheSeconds,
+    ),
+    [ENV.allowedSourceCidrs]: z.pipe(commaList, z.array(z.string().check(checkedBy(cidrProblem)))),
+    [ENV.spilloverQueueUrl]: z.string().check(z.minLength(1)),
+    [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes).check(checkedBy(maxBodyBytesProblem)),
     [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
-    [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).superRefine(
+    [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).check(
       checkedBy(claimCheckThresholdProblem),
     ),
   })
-  .refine((env) => env[ENV.tokenSecretId] !== undefined || env[ENV.tokens].length > 0, {
-    message: `set ${ENV.tokenSecretId} (Secrets Manager) or ${ENV.tokens} (local use)`,
-    path: [ENV.tokenSecretId],
-  });
+  .check(
+    z.refine((env) => env[ENV.tokenSecretId] !== undefined || env[ENV.tokens].length > 0, {
+      message: `set ${ENV.tokenSecretId} (Secrets Manager) or ${ENV.tokens} (local use)`,
+      path: [ENV.tokenSecretId],
+    }),
+  );
 
 export interface ReceiverConfig {
   eventBusName: string;
@@ -77,7 +83,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function parseOrThrow<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
+function parseOrThrow<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.output<T> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(`${what} is misconfigured:\n${z.prettifyError(parsed.error)}`);

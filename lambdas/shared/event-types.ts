@@ -1,4 +1,5 @@
 import { EVENT_CATALOG } from './event-catalog';
+import { KNOWN_EVENT_TYPE_NAMES } from './event-type-names';
 
 /** One Braze Currents event type as the catalog knows it. */
 export type CatalogEntry = (typeof EVENT_CATALOG)[number];
@@ -32,15 +33,21 @@ export interface FieldSpec {
   required: boolean;
 }
 
-const byType = new Map<string, CatalogEntry>(EVENT_CATALOG.map((entry) => [entry.eventType, entry]));
+// The `@__PURE__` marks let esbuild drop the catalog from a bundle that uses none of it: the
+// receiver needs only `isKnownEventType`, which reads the generated list of names.
+const byType = /* @__PURE__ */ new Map<string, CatalogEntry>(
+  /* @__PURE__ */ EVENT_CATALOG.map((entry) => [entry.eventType, entry]),
+);
+const knownNames: ReadonlySet<string> = new Set(KNOWN_EVENT_TYPE_NAMES);
 
 /** The 96 event types a Custom HTTP connector sends. */
-export const BRAZE_EVENT_TYPES: readonly BrazeEventType[] = EVENT_CATALOG.filter(
+export const BRAZE_EVENT_TYPES: readonly BrazeEventType[] = /* @__PURE__ */ EVENT_CATALOG.filter(
   (entry): entry is Extract<CatalogEntry, { customHttp: true }> => entry.customHttp,
 ).map((entry) => entry.eventType);
 
+/** Whether the catalog knows `eventType` (the 96 a connector sends, or a storage-only one). */
 export function isKnownEventType(eventType: string): eventType is KnownEventType {
-  return byType.has(eventType);
+  return knownNames.has(eventType);
 }
 
 export function catalogEntry(eventType: string): CatalogEntry | undefined {

@@ -3,7 +3,8 @@
  * `{"version":1,"batchId":"…","entries":[…]}`, each entry a PutEvents entry without
  * `EventBusName` (`Time` as an ISO string), so the redrive publishes to whatever bus it is given.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-locale';
 import { SQS_LIMITS } from './aws-limits';
 import type { BusEntry } from './bus-entry';
 import { chunkBySize } from './chunking';
@@ -110,17 +111,20 @@ export async function sendToSpillover(
 }
 
 const spilloverEntrySchema = z.object({
-  Source: z.string().min(1),
-  DetailType: z.string().min(1),
-  Detail: z.string().min(2),
-  Time: z.iso.datetime().transform((value) => new Date(value)),
-  Resources: z.array(z.string()).optional(),
+  Source: z.string().check(z.minLength(1)),
+  DetailType: z.string().check(z.minLength(1)),
+  Detail: z.string().check(z.minLength(2)),
+  Time: z.pipe(
+    z.iso.datetime(),
+    z.transform((value: string) => new Date(value)),
+  ),
+  Resources: z.optional(z.array(z.string())),
 });
 
 const spilloverMessageSchema = z.object({
   version: z.literal(SPILLOVER_MESSAGE_VERSION),
   batchId: z.string(),
-  entries: z.array(spilloverEntrySchema).min(1),
+  entries: z.array(spilloverEntrySchema).check(z.minLength(1)),
 });
 
 export interface ParsedSpilloverMessage {

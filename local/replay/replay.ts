@@ -10,8 +10,9 @@
  * The archive keeps only the Braze event (the `detail`): the original entry's `Resources` (the
  * connector URL's query parameters) are not in it and cannot be replayed.
  */
-import { brazeTime } from '../../lambdas/receiver/entries';
+
 import { type BusEntry, entrySize, MAX_DETAIL_TYPE_LENGTH } from '../../lambdas/shared/bus-entry';
+import { brazeTime } from '../../lambdas/shared/entries';
 import {
   DEFAULT_BACKOFF,
   type PublishItem,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATALOG } from '../../lambdas/shared/event-catalog';
+import { KNOWN_EVENT_TYPE_NAMES } from '../../lambdas/shared/event-type-names';
 import {
   BRAZE_EVENT_TYPES,
   catalogEntry,
@@ -16,6 +17,12 @@ describe('event catalog', () => {
     expect(new Set(BRAZE_EVENT_TYPES).size).toBe(96);
     expect(BRAZE_EVENT_TYPES).not.toContain('users.RandomBucketNumberUpdate');
     expect(isKnownEventType('users.RandomBucketNumberUpdate')).toBe(true);
+  });
+
+  it('the names list the receiver reads is the catalog, name for name', () => {
+    expect(KNOWN_EVENT_TYPE_NAMES).toEqual(EVENT_CATALOG.map((entry) => entry.eventType));
+    expect(isKnownEventType('users.messages.email.Send')).toBe(true);
+    expect(isKnownEventType('users.messages.email.Sent')).toBe(false);
   });
 
   it('knows the category and required fields of an event type', () => {

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { toPointer } from '../../../lambdas/receiver/claim-check';
-import { prepareEvents } from '../../../lambdas/receiver/entries';
 import { DEFAULT_EVENT_SOURCE } from '../../../lambdas/shared/contract';
+import { prepareEvents } from '../../../lambdas/shared/entries';
 import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
 import {
   DRAFT_04,

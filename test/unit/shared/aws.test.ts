@@ -4,6 +4,7 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  createAwsClients,
   eventBridgeClientConfig,
   eventBridgePort,
   objectStorePort,
@@ -85,5 +86,40 @@ describe('spilloverPort', () => {
         { Id: '1', MessageBody: 'b' },
       ],
     });
+  });
+});
+
+describe('createAwsClients', () => {
+  const env = { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' };
+
+  it('builds the S3 and SQS clients on first use, once each, S3 with its path-style setting', async () => {
+    const clients = createAwsClients(env);
+    expect(clients.s3).toBeTypeOf('function');
+    expect(clients.sqs).toBeTypeOf('function');
+    const load = (client: unknown) => (client as () => Promise<S3Client | SQSClient>)();
+    const [s3a, s3b, sqsa, sqsb] = await Promise.all([
+      load(clients.s3),
+      load(clients.s3),
+      load(clients.sqs),
+      load(clients.sqs),
+    ]);
+    expect(s3a).toBeInstanceOf(S3Client);
+    expect(s3b).toBe(s3a);
+    expect(sqsa).toBeInstanceOf(SQSClient);
+    expect(sqsb).toBe(sqsa);
+    expect((s3a as S3Client).config.forcePathStyle).toBe(true);
+  });
+
+  it('lets the ports use the clients built on first use', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: 'x' }] });
+    const clients = createAwsClients(env);
+    await objectStorePort(clients.s3, 'bucket-2').putObject('claim-check/k.json', '{}');
+    const result = await spilloverPort(clients.sqs, 'https://queue').sendMessages([{ id: '0', body: 'a' }]);
+    expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'bucket-2', Key: 'claim-check/k.json' });
+    expect(result).toEqual({ failedIds: [] });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: 'https://queue' });
   });
 });

@@ -32,6 +32,20 @@ describe('loadReceiverConfig', () => {
     expect(() => loadReceiverConfig({ ...base, MAX_BODY_BYTES: 'lots' })).toThrow(/MAX_BODY_BYTES/);
   });
 
+  it('says why a value is refused, in words (zod/mini with its English messages loaded)', () => {
+    expect(() => loadReceiverConfig({ ...base, PUBLISH_BUDGET_MS: '0' })).toThrow(
+      /Too small: expected number to be >0\s+→ at PUBLISH_BUDGET_MS/,
+    );
+    expect(() => loadReceiverConfig({ ...base, TOKEN_CACHE_SECONDS: '1.5' })).toThrow(
+      /Invalid input: expected int, received number\s+→ at TOKEN_CACHE_SECONDS/,
+    );
+  });
+
+  it('trims the secret id and treats a blank one as unset', () => {
+    expect(loadReceiverConfig({ ...base, TOKEN_SECRET_ID: ' arn:secret ' }).tokenSecretId).toBe('arn:secret');
+    expect(loadReceiverConfig({ ...base, TOKEN_SECRET_ID: '   ' }).tokenSecretId).toBeUndefined();
+  });
+
   it('refuses a claim-check threshold above the EventBridge entry limit', () => {
     expect(() =>
       loadReceiverConfig({ ...base, CLAIM_CHECK_THRESHOLD_BYTES: String(2 * 1024 * 1024) }),

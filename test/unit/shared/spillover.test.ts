@@ -59,6 +59,17 @@ describe('buildSpilloverBodies / parseSpilloverMessage', () => {
   ])('rejects a message that is %s', (_name, body) => {
     expect(() => parseSpilloverMessage(body)).toThrow(SpilloverError);
   });
+
+  it('says what is wrong and where, in words (zod/mini with its English messages loaded)', () => {
+    const body = JSON.stringify({
+      version: 1,
+      batchId: 'b',
+      entries: [{ Source: '', DetailType: 't', Detail: '{}', Time: 'yesterday' }],
+    });
+    expect(() => parseSpilloverMessage(body)).toThrow(
+      /Too small: expected string to have >=1 characters\s+→ at entries\[0\]\.Source[\s\S]*Invalid ISO datetime\s+→ at entries\[0\]\.Time/,
+    );
+  });
 });
 
 describe('sendToSpillover', () => {

@@ -1,13 +1,15 @@
 /**
- * Braze events to EventBridge entries, per the event contract in DESIGN.md: `Source` configured,
- * `DetailType` = `event_type`, `Detail` = the event verbatim, `Time` = the Braze `time` when valid.
- * Events that cannot be entries are returned for the quarantine, never dropped.
+ * Braze events to EventBridge entries, per the event contract (README, "The EventBridge event"):
+ * `Source` configured, `DetailType` = `event_type`, `Detail` = the event verbatim, `Time` = the
+ * Braze `time` when valid. Events that cannot be entries are returned for the quarantine, never
+ * dropped. Shared: the receiver publishes with it, and `npm run pattern` shows a rule the very
+ * entries the receiver would publish.
  */
-import { eventTypePartitionValue } from '../shared/archive-partition';
-import { FILE_NAME_MAX_BYTES, PUT_EVENTS_LIMITS } from '../shared/aws-limits';
-import { type BusEntry, MAX_DETAIL_TYPE_LENGTH, TIME_FIELD_BYTES } from '../shared/bus-entry';
-import type { PublishItem } from '../shared/publisher';
+import { eventTypePartitionValue } from './archive-partition';
+import { FILE_NAME_MAX_BYTES, PUT_EVENTS_LIMITS } from './aws-limits';
+import { type BusEntry, MAX_DETAIL_TYPE_LENGTH, TIME_FIELD_BYTES } from './bus-entry';
 import { integerOutOfRange, type ValueShape, valueShape } from './event-slices';
+import type { PublishItem } from './publisher';
 
 export interface EntryContext {
   source: string;
