@@ -19,11 +19,12 @@ export interface CatalogExtras {
 export const NO_EXTRAS: CatalogExtras = { eventTypes: [], eventFields: {} };
 
 /**
- * An event type as EventBridge and the schema registry can carry it: a `DetailType` has 1 to 256
- * characters (PutEvents), and a schema name `<source>@<event_type>` only `[A-Za-z0-9-_.@]`
- * (EventBridge Schemas `CreateSchema`). Every Braze type is dotted words.
+ * An event type as EventBridge and the schema registry can carry it: a `DetailType` has 1 to 128
+ * characters (PutEvents API reference; the receiver quarantines longer ones), and a schema name
+ * `<source>@<event_type>` only `[A-Za-z0-9-_.@]` (EventBridge Schemas `CreateSchema`). Every Braze
+ * type is dotted words.
  */
-export const EVENT_TYPE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+export const EVENT_TYPE_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 /** Why a field path is not one the drift check can use, or undefined when it is. */
 export function fieldPathProblem(path: string): string | undefined {
@@ -50,7 +51,7 @@ export function catalogExtrasProblems(extras: CatalogExtras): string[] {
   const problems: string[] = [];
   for (const eventType of extras.eventTypes) {
     if (!EVENT_TYPE_NAME.test(eventType)) {
-      problems.push(`extraEventTypes: "${eventType}" must be 1 to 256 letters, digits, ".", "_" or "-"`);
+      problems.push(`extraEventTypes: "${eventType}" must be 1 to 128 letters, digits, ".", "_" or "-"`);
     }
   }
   for (const [eventType, paths] of Object.entries(extras.eventFields)) {

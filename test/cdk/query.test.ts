@@ -102,13 +102,13 @@ describe('the archive as an Athena table', () => {
   });
 
   it('projects the acknowledged extra event types too, as their partition values', () => {
-    const extra = ['users.messages.whatsapp.NewThing', 'odd type/with,comma'];
+    // Acknowledged types are made of A-Z a-z 0-9 . _ - (the settings refuse others), which the
+    // partition encoding keeps as they are.
+    const extra = ['users.messages.whatsapp.NewThing', 'users.messages.rcs.New_Thing-2'];
     const table = onlyResource(synthesize({ context: { extraEventTypes: extra } }), 'AWS::Glue::Table');
     const projected = table.TableInput.Parameters['projection.event_type.values'].split(',');
 
-    expect(projected).toEqual(
-      expect.arrayContaining(['users.messages.whatsapp.NewThing', 'odd%20type%2Fwith%2Ccomma']),
-    );
+    expect(projected).toEqual(expect.arrayContaining(extra.map(eventTypePartitionValue)));
     expect(projected).toHaveLength(
       new Set([...projected.slice(0, -2), ...extra.map(eventTypePartitionValue)]).size,
     );

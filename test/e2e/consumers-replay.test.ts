@@ -90,6 +90,9 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
   let emailQueueUrl = '';
   let pushQueueUrl = '';
   const sent: SentEvent[] = [];
+  // The tests read each queue without deleting: a visibility timeout far longer than the suite keeps
+  // a message read once from coming back on a slow machine (the default is 30 s).
+  const READ_ONCE = { VisibilityTimeout: '43200' };
 
   const receiveAll = async (receive: () => Promise<{ Messages?: { Body?: string }[] }>) => {
     const bodies: string[] = [];
@@ -110,7 +113,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
 
     // The e-mail team: everything with the current SDK.
     ({ QueueUrl: emailQueueUrl = '' } = await jsonSqs.send(
-      new JsonCreateQueueCommand({ QueueName: 'email-team' }),
+      new JsonCreateQueueCommand({ QueueName: 'email-team', Attributes: READ_ONCE }),
     ));
     const { Attributes } = await jsonSqs.send(
       new GetQueueAttributesCommand({ QueueUrl: emailQueueUrl, AttributeNames: ['QueueArn'] }),
@@ -127,7 +130,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     );
     // The push team: its queue created with Query-protocol requests (an SDK from before late 2023).
     ({ QueueUrl: pushQueueUrl = '' } = await querySqs.send(
-      new QueryCreateQueueCommand({ QueueName: 'push-team' }),
+      new QueryCreateQueueCommand({ QueueName: 'push-team', Attributes: READ_ONCE }),
     ));
     await events.send(
       new PutRuleCommand({ Name: 'push-team', EventBusName: names.eventBus, EventPattern: PUSH_PATTERN }),

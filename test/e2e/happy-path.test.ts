@@ -65,11 +65,13 @@ describe('happy path: 5,000 events over all 96 types', () => {
       expect(event.time).toBe(new Date(detail.time * 1000).toISOString().replace('.000Z', 'Z'));
     }
     expect(busIdCounts(test.pipeline).size).toBe(EVENT_COUNT);
-    // Delivery is at-least-once end to end. A copy comes only from a PutEvents call whose answer the
-    // receiver did not wait for (a request timeout on a loaded machine: it retries or spills all of
-    // that call's ≤ 10 entries) or from a spilled entry the redrive publishes again.
-    const eventBridge = test.pipeline.standIns.eventBridge;
-    const copiesExplained = 10 * (eventBridge?.answersLost ?? 0) + test.pipeline.counts().spilled;
+    // Delivery is at-least-once end to end. A copy comes only from a PutEvents call made again (the
+    // receiver timed out waiting for an answer on a loaded machine and retried that call's ≤ 10
+    // entries) or from a spilled entry the redrive publishes again. Publishing EVENT_COUNT events
+    // takes at least EVENT_COUNT / 10 calls; every call beyond those may carry up to 10 copies.
+    const calls = test.pipeline.standIns.eventBridge?.stats.putEventsCalls ?? 0;
+    const extraCalls = Math.max(0, calls - Math.ceil(EVENT_COUNT / 10));
+    const copiesExplained = 10 * extraCalls + test.pipeline.counts().spilled;
     expect(onBus.length - EVENT_COUNT).toBeLessThanOrEqual(copiesExplained);
   });
 
@@ -119,12 +121,12 @@ describe('happy path: 5,000 events over all 96 types', () => {
   });
 
   it('counts what happened on the live line', () => {
+    // "published" counts each event once per receiver or redrive that put it on the bus; a call
+    // retried after a timed-out answer puts its entries on the bus twice but counts them once.
     const onBus = busEvents(test.pipeline).length;
-    expect(test.pipeline.counts()).toMatchObject({
-      received: EVENT_COUNT,
-      published: onBus,
-      archived: onBus,
-      quarantined: 0,
-    });
+    const counts = test.pipeline.counts();
+    expect(counts).toMatchObject({ received: EVENT_COUNT, archived: onBus, quarantined: 0 });
+    expect(counts.published).toBeGreaterThanOrEqual(EVENT_COUNT);
+    expect(counts.published).toBeLessThanOrEqual(onBus);
   });
 });

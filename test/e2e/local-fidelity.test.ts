@@ -90,12 +90,19 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
   const onBus = (id: string) =>
     busEvents(test.pipeline).filter((event) => (event.detail as { id?: unknown }).id === id);
 
+  /** Every quarantined item (one object per batch and reason holds its `items`). */
   async function quarantined(): Promise<Array<Record<string, unknown>>> {
     const bucket = test.pipeline.names.archiveBucket;
     const keys = await listKeys(test.s3, bucket, S3_PREFIX.quarantine);
-    return Promise.all(
-      keys.map(async (key) => JSON.parse((await getObject(test.s3, bucket, key)).toString('utf8'))),
+    const batches = await Promise.all(
+      keys.map(
+        async (key) =>
+          JSON.parse((await getObject(test.s3, bucket, key)).toString('utf8')) as {
+            items: Array<Record<string, unknown>>;
+          },
+      ),
     );
+    return batches.flatMap((batch) => batch.items);
   }
 
   describe('repeated headers, joined as API Gateway joins them', () => {
