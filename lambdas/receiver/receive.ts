@@ -274,7 +274,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
   }
 
   /** Everything after authentication; fills `batch` as it goes. Throws {@link Unavailable}. */
-  async function process(
+  async function receiveBatch(
     request: ReceiverRequest,
     batch: BatchReport,
     receivedAt: Date,
@@ -408,7 +408,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
         batch.unsupportedVersion = version.slice(0, 20);
         logger.info('Braze-Currents-Version other than 1, accepted', { version: batch.unsupportedVersion });
       }
-      return await process(request, batch, new Date(startedAt), deadline);
+      return await receiveBatch(request, batch, new Date(startedAt), deadline);
     } catch (error) {
       if (!(error instanceof Unavailable)) throw error;
       logger.error('batch not accepted', { dependency: error.dependency, ...batch?.summary });
