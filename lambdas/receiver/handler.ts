@@ -1,7 +1,8 @@
 /**
- * The receiver as a middy handler: Powertools context and metrics middlewares first, the error
- * mapper last, the use case in between. `buildReceiverDeps` wires the real adapters; tests call
- * it with their own config and clients (mocked with aws-sdk-client-mock).
+ * The receiver as a middy handler: Powertools context and metrics middlewares first, the
+ * unexpected-error mapper last, and in between a thin adapter: request in, use case, metrics from
+ * its outcome, the outcome's HTTP answer out. `buildReceiverDeps` wires the real adapters; tests
+ * call it with their own config and clients (mocked with aws-sdk-client-mock).
  */
 
 import { randomUUID } from 'node:crypto';
@@ -15,16 +16,21 @@ import type { ReceiverConfig } from '../shared/config';
 import { DEFAULT_BACKOFF, realClock } from '../shared/publisher';
 import type { Telemetry } from '../shared/telemetry';
 import { sourceIpAllowList } from './auth';
-import { httpErrorMapper, jsonResponse } from './http';
+import { createDriftDetector } from './drift';
+import { httpResponse, unexpectedErrorMapper } from './http';
+import { recordOutcome } from './metrics';
 import { createReceiver, type ReceiverDeps } from './receive';
 import { secretTokenSource, staticTokenSource } from './token-source';
+
+/** The use case's ports plus the Powertools instances the handler's middlewares flush. */
+export type ReceiverHandlerDeps = ReceiverDeps & Telemetry;
 
 export function buildReceiverDeps(
   config: ReceiverConfig,
   clients: Pick<AwsClients, 'eventBridge' | 's3' | 'sqs' | 'secretsManager'>,
   telemetry: Telemetry,
-  overrides: Partial<ReceiverDeps> = {},
-): ReceiverDeps {
+  overrides: Partial<ReceiverHandlerDeps> = {},
+): ReceiverHandlerDeps {
   const tokens =
     config.tokenSecretId !== undefined
       ? secretTokenSource(
@@ -42,6 +48,7 @@ export function buildReceiverDeps(
     spillover: spilloverPort(clients.sqs, config.spilloverQueueUrl),
     logger: telemetry.logger,
     metrics: telemetry.metrics,
+    drift: createDriftDetector(telemetry.logger, telemetry.metrics),
     clock: realClock(),
     backoff: DEFAULT_BACKOFF,
     newBatchId: randomUUID,
@@ -49,14 +56,14 @@ export function buildReceiverDeps(
   };
 }
 
-export function createReceiverHandler(deps: ReceiverDeps) {
+export function createReceiverHandler(deps: ReceiverHandlerDeps) {
   const receive = createReceiver(deps);
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(deps.metrics))
-    .use(httpErrorMapper(deps.logger))
+    .use(unexpectedErrorMapper(deps.logger))
     .handler(async function receiveCurrentsBatch(event, context) {
-      const summary = await receive({
+      const outcome = await receive({
         headers: event.headers,
         body: event.body,
         isBase64Encoded: event.isBase64Encoded,
@@ -64,6 +71,7 @@ export function createReceiverHandler(deps: ReceiverDeps) {
         sourceIp: event.requestContext?.http?.sourceIp,
         remainingTimeMs: context?.getRemainingTimeInMillis?.(),
       });
-      return jsonResponse(200, summary);
+      recordOutcome(deps.metrics, outcome);
+      return httpResponse(outcome);
     });
 }

@@ -1,40 +1,47 @@
 /**
- * HTTP answers and the one place errors become responses. Only statuses below 500 carry a message
- * of ours; a 5xx says no more than its status, so no internal detail (or token) can leak.
+ * The HTTP side of the receiver: ONE table answers each outcome of the use case with a status and
+ * headers, row for row like the README's "HTTP contract (as built)" (a test holds them together).
+ * Only statuses below 500 carry a message of ours; a 5xx says no more than its status, so no
+ * internal detail (or token) can leak.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-
-export class HttpError extends Error {
-  override name = 'HttpError';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
+import type { ReceiveOutcome } from './receive';
 
 /** Braze backs off on 5xx anyway; this tells it (and anyone else) when trying again makes sense. */
 export const RETRY_AFTER_SECONDS = 30;
 
-export function serviceUnavailable(message: string): HttpError {
-  return new HttpError(503, message, { 'retry-after': String(RETRY_AFTER_SECONDS) });
+export interface HttpAnswer {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
-const STATUS_TEXT: Record<number, string> = {
+/**
+ * Status and headers per outcome, in the order the README's contract table first names them;
+ * `unexpected-error` answers a bug (anything the use case throws).
+ */
+export const HTTP_ANSWERS = {
+  // RFC 6750 §3: a 401 names the scheme it wants.
+  unauthenticated: { statusCode: 401, headers: { 'www-authenticate': 'Bearer' } },
+  forbidden: { statusCode: 403, headers: {} },
+  accepted: { statusCode: 200, headers: {} },
+  // Braze splits a batch answered 400 or 413 and resends the halves.
+  'invalid-body': { statusCode: 400, headers: {} },
+  'body-too-large': { statusCode: 413, headers: {} },
+  unavailable: { statusCode: 503, headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } },
+  'unexpected-error': { statusCode: 500, headers: {} },
+} as const satisfies Readonly<Record<ReceiveOutcome['kind'] | 'unexpected-error', HttpAnswer>>;
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
-  502: 'Bad Gateway',
   503: 'Service Unavailable',
-  504: 'Gateway Timeout',
 };
 
 export function jsonResponse(
   statusCode: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Readonly<Record<string, string>> = {},
 ): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
@@ -43,26 +50,29 @@ export function jsonResponse(
   };
 }
 
-export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof HttpError && error.statusCode < 500) {
-    return jsonResponse(error.statusCode, { message: error.message }, error.headers);
+/**
+ * The response for an outcome: 200 with the batch summary; 4xx with the outcome's message;
+ * 5xx with its status text only.
+ */
+export function httpResponse(outcome: ReceiveOutcome): APIGatewayProxyStructuredResultV2 {
+  const { statusCode, headers } = HTTP_ANSWERS[outcome.kind];
+  switch (outcome.kind) {
+    case 'accepted':
+      return jsonResponse(statusCode, outcome.batch.summary, headers);
+    case 'unavailable':
+      return jsonResponse(statusCode, { message: STATUS_TEXT[statusCode] }, headers);
+    default:
+      return jsonResponse(statusCode, { message: outcome.message }, headers);
   }
-  const statusCode = error instanceof HttpError ? error.statusCode : 500;
-  const headers = error instanceof HttpError ? error.headers : {};
-  return jsonResponse(statusCode, { message: STATUS_TEXT[statusCode] ?? 'Error' }, headers);
 }
 
-/** The last middleware: maps any error to a response, and logs what is not a planned answer. */
-export function httpErrorMapper(logger: Logger): MiddlewareObj {
+/** The last middleware: answers anything thrown (a bug, never a planned answer) with a bare 500, and logs it. */
+export function unexpectedErrorMapper(logger: Pick<Logger, 'error'>): MiddlewareObj {
   return {
-    onError: function mapErrorToHttpResponse(request) {
-      const { error } = request;
-      if (!(error instanceof HttpError)) {
-        logger.error('unexpected error', { error: error as Error });
-      } else if (error.statusCode >= 500) {
-        logger.error('batch not accepted', { statusCode: error.statusCode, reason: error.message });
-      }
-      request.response = errorResponse(error);
+    onError: function answerUnexpectedError(request) {
+      logger.error('unexpected error', { error: request.error as Error });
+      const { statusCode, headers } = HTTP_ANSWERS['unexpected-error'];
+      request.response = jsonResponse(statusCode, { message: STATUS_TEXT[statusCode] }, headers);
     },
   };
 }

@@ -1,11 +1,11 @@
 /**
- * The receiver's use case, one request from authentication to answer, over the ports in `deps`.
- * Every planned non-2xx answer is thrown as an {@link HttpError}; the handler's error mapper turns
- * it into the response.
+ * The receiver's use case: one request from authentication to a {@link ReceiveOutcome}, over the
+ * ports in `deps`. It knows nothing of HTTP (`http.ts` answers each outcome) nor of metrics
+ * (`metrics.ts` derives them from the outcome): it decides, it publishes, it keeps what it cannot
+ * publish, and it says what became of the batch. Only a bug throws.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { BRAZE_VERSION_HEADER, METRIC, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
+import { BRAZE_VERSION_HEADER, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
 import { timeLeft, withDeadline } from '../shared/deadline';
 import { type PreparedEvent, prepareEvents, resourcesFromQuery } from '../shared/entries';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
@@ -17,13 +17,11 @@ import {
   quarantine,
 } from '../shared/quarantine';
 import { buildSpilloverBodies, type SpilloverPort, sendToSpillover } from '../shared/spillover';
-import { count, MetricUnit } from '../shared/telemetry';
 import { isActiveToken, parseBearer, type SourceIpCheck } from './auth';
 import { claimCheckKey, toPointer } from './claim-check';
 import { decodeBody, headerValue } from './decode';
-import { createDriftDetector, type DriftDetector } from './drift';
+import type { DriftDetector } from './drift';
 import { parseEnvelope } from './envelope';
-import { HttpError, serviceUnavailable } from './http';
 import type { TokenSource } from './token-source';
 
 export interface ReceiverSettings {
@@ -34,6 +32,9 @@ export interface ReceiverSettings {
   publishBudgetMs: number;
 }
 
+/** The logging the use case needs: Powertools' Logger, or anything with these methods. */
+export type ReceiverLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'appendKeys'>;
+
 export interface ReceiverDeps {
   settings: ReceiverSettings;
   tokens: TokenSource;
@@ -41,13 +42,12 @@ export interface ReceiverDeps {
   bus: PutEventsPort;
   store: ObjectStorePort;
   spillover: SpilloverPort;
-  logger: Logger;
-  metrics: Metrics;
+  logger: ReceiverLogger;
+  /** Schema drift check (counts and logs what the catalog does not know). */
+  drift: DriftDetector;
   clock: Pick<RetryPolicy, 'now' | 'sleep' | 'random'>;
   backoff: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
   newBatchId: () => string;
-  /** Schema drift check; default: the catalog alone, no acknowledged extras. */
-  drift?: DriftDetector;
 }
 
 export interface ReceiverRequest {
@@ -60,13 +60,7 @@ export interface ReceiverRequest {
   remainingTimeMs?: number;
 }
 
-function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then(
-    (value) => ({ status: 'fulfilled', value }),
-    (reason: unknown) => ({ status: 'rejected', reason }),
-  );
-}
-
+/** What became of a batch's events; the body of the 200 answer, in this key order. */
 export interface BatchSummary {
   batchId: string;
   received: number;
@@ -75,6 +69,53 @@ export interface BatchSummary {
   quarantined: number;
   claimChecked: number;
 }
+
+/**
+ * What the use case learnt about a request that got past authentication: the source of the batch
+ * metrics. Counts are of what really happened, also when the request ends unavailable.
+ */
+export interface BatchReport {
+  summary: BatchSummary;
+  /** `Braze-Currents-Version` when present and other than the supported one (at most 20 characters). */
+  unsupportedVersion?: string;
+  /** The body decoded to text (what the `Batches` metric counts); false when it did not. */
+  decoded: boolean;
+  /** Time spent in PutEvents calls and retries (ms), when there was anything to publish. */
+  publishLatencyMs?: number;
+  /** Receive time minus the Braze `time` of the batch's oldest event (s), when any event has one. */
+  eventLagSeconds?: number;
+  /** PutEvents rounds, the first included. */
+  rounds?: number;
+}
+
+/** A dependency whose failure ends a request unanswered by us but for a retry. */
+export type Dependency =
+  | 'token source'
+  | 'quarantine'
+  | 'claim-check store'
+  | 'event bus and spillover queue';
+
+/** What became of one request. `http.ts` answers each kind; `metrics.ts` counts it. */
+export type ReceiveOutcome =
+  /** No `Authorization: Bearer <token>`. */
+  | { kind: 'unauthenticated'; message: string }
+  /** A token that is not active, or a source address outside the allow-list. */
+  | { kind: 'forbidden'; message: string }
+  /** Over a size cap (body, decompressed body, or number of events): nothing was kept. */
+  | { kind: 'body-too-large'; message: string; batch: BatchReport }
+  /** Not a Currents envelope: the body was kept in the quarantine. */
+  | { kind: 'invalid-body'; message: string; batch: BatchReport }
+  /** A dependency failed: not every event is published or kept. `batch` is absent before auth. */
+  | { kind: 'unavailable'; dependency: Dependency; batch?: BatchReport }
+  /** Every event is on the bus, in the spillover queue, or in S3 (quarantine or claim check). */
+  | { kind: 'accepted'; batch: BatchReport };
+
+/** The messages of the authentication outcomes; the README's contract table quotes them. */
+export const AUTH_MESSAGES = {
+  missingBearer: 'Authorization: Bearer <token> is required',
+  tokenNotActive: 'Token not accepted',
+  sourceIpNotAllowed: 'Forbidden',
+} as const;
 
 /** Kept back from the Lambda's remaining time for the spillover and quarantine writes. */
 export const SPILLOVER_RESERVE_MS = 2_000;
@@ -92,22 +133,52 @@ export const ANSWER_RESERVE_MS = 500;
  */
 export const MAX_EVENTS_PER_REQUEST = 1_000;
 
-export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) => Promise<BatchSummary> {
-  const { settings, logger, metrics } = deps;
-  const drift = deps.drift ?? createDriftDetector(logger, metrics);
+/** A dependency failed: ends the request as `unavailable` (thrown inside the use case only). */
+class Unavailable extends Error {
+  constructor(readonly dependency: Dependency) {
+    super(`${dependency} unavailable`);
+  }
+}
 
-  async function authenticate(request: ReceiverRequest, deadline: number): Promise<void> {
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
+/** The lag (s) of the oldest event: one value per batch is what an alarm on delivery delay needs. */
+function oldestEventLag(prepared: readonly PreparedEvent[], receivedAt: Date): number | undefined {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const item of prepared) {
+    if (item.brazeTime !== undefined && item.brazeTime < oldest) oldest = item.brazeTime;
+  }
+  return oldest === Number.POSITIVE_INFINITY ? undefined : receivedAt.getTime() / 1000 - oldest;
+}
+
+/**
+ * Builds the use case. The returned function takes one request and resolves to its outcome; it
+ * rejects only on a bug (the handler answers that 500).
+ */
+export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) => Promise<ReceiveOutcome> {
+  const { settings, logger } = deps;
+
+  /**
+   * Undefined when the request may post; otherwise the outcome that refuses it. Throws
+   * {@link Unavailable} when the active tokens cannot be read.
+   */
+  async function authenticate(
+    request: ReceiverRequest,
+    deadline: number,
+  ): Promise<ReceiveOutcome | undefined> {
     if (!deps.sourceIpAllowed(request.sourceIp)) {
-      count(metrics, METRIC.authRejected, 1);
       logger.warn('source IP not in the allow-list', { sourceIp: request.sourceIp });
-      throw new HttpError(403, 'Forbidden');
+      return { kind: 'forbidden', message: AUTH_MESSAGES.sourceIpNotAllowed };
     }
     const bearer = parseBearer(request.headers);
     if (bearer.kind !== 'token') {
-      count(metrics, METRIC.authMissing, 1);
       logger.warn('no bearer token', { problem: bearer.kind });
-      // RFC 6750 asks a 401 to name the scheme it wants.
-      throw new HttpError(401, 'Authorization: Bearer <token> is required', { 'www-authenticate': 'Bearer' });
+      return { kind: 'unauthenticated', message: AUTH_MESSAGES.missingBearer };
     }
     let active: readonly Buffer[];
     try {
@@ -120,16 +191,16 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       );
     } catch (error) {
       logger.error('the active tokens could not be read', { error: error as Error });
-      throw serviceUnavailable('token source unavailable');
+      throw new Unavailable('token source');
     }
     if (!isActiveToken(bearer.token, active)) {
-      count(metrics, METRIC.authRejected, 1);
       logger.warn('bearer token not active', { sourceIp: request.sourceIp });
-      throw new HttpError(403, 'Token not accepted');
+      return { kind: 'forbidden', message: AUTH_MESSAGES.tokenNotActive };
     }
+    return undefined;
   }
 
-  /** Writes one quarantine object for the batch and reason; 503 when it cannot be written in time. */
+  /** Writes one quarantine object for the batch and reason; throws {@link Unavailable} when it cannot in time. */
   async function keep(
     context: Omit<QuarantineBatch, 'reason' | 'items'>,
     reason: QuarantineReason,
@@ -150,159 +221,11 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       });
     } catch (error) {
       logger.error('quarantine write failed', { reason, items: items.length, error: error as Error });
-      throw serviceUnavailable('quarantine unavailable');
+      throw new Unavailable('quarantine');
     }
   }
 
-  return async function receive(request) {
-    const batchId = deps.newBatchId();
-    logger.appendKeys({ batchId });
-    const startedAt = deps.clock.now();
-    const receivedAt = new Date(startedAt);
-    const query = request.rawQueryString ?? '';
-    // Every AWS call of this request ends by this time (epoch ms): the answer stays ours.
-    const deadline = startedAt + (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - ANSWER_RESERVE_MS;
-
-    await authenticate(request, deadline);
-
-    const version = headerValue(request.headers, BRAZE_VERSION_HEADER);
-    if (version !== undefined && version.trim() !== SUPPORTED_BRAZE_VERSION) {
-      count(metrics, METRIC.unsupportedVersion, 1);
-      logger.info('Braze-Currents-Version other than 1, accepted', { version: version.slice(0, 20) });
-    }
-
-    const context = { batchId, receivedAt: receivedAt.toISOString(), query };
-    const decoded = decodeBody(request, settings);
-    if (!decoded.ok) {
-      if (decoded.status === 413) {
-        count(metrics, METRIC.bodiesTooLarge, 1);
-        throw new HttpError(413, decoded.message);
-      }
-      count(metrics, METRIC.bodiesRejected, 1);
-      await keep(
-        context,
-        'invalid-body',
-        [{ index: 0, bodyBase64: decoded.raw.toString('base64'), error: decoded.message }],
-        deadline,
-      );
-      throw new HttpError(400, decoded.message);
-    }
-
-    count(metrics, METRIC.batches, 1);
-    const envelope = parseEnvelope(decoded.text);
-    if (envelope.kind === 'invalid') {
-      count(metrics, METRIC.bodiesRejected, 1);
-      await keep(
-        context,
-        'invalid-body',
-        [{ index: 0, body: decoded.text, error: envelope.message }],
-        deadline,
-      );
-      throw new HttpError(400, envelope.message);
-    }
-
-    const { events } = envelope;
-    if (events.length > MAX_EVENTS_PER_REQUEST) {
-      count(metrics, METRIC.bodiesTooLarge, 1);
-      throw new HttpError(
-        413,
-        `more than ${MAX_EVENTS_PER_REQUEST} elements in events (${events.length}); send smaller batches`,
-      );
-    }
-    const summary: BatchSummary = {
-      batchId,
-      received: events.length,
-      published: 0,
-      spilled: 0,
-      quarantined: 0,
-      claimChecked: 0,
-    };
-    if (events.length === 0) return summary;
-    count(metrics, METRIC.eventsReceived, events.length);
-
-    const { prepared, invalid } = prepareEvents(
-      events,
-      { source: settings.eventSource, resources: resourcesFromQuery(query), receivedAt },
-      envelope.texts,
-      envelope.shapes,
-    );
-    recordEventMetrics(prepared, receivedAt);
-
-    let toPublish: PreparedEvent[];
-    try {
-      toPublish = await claimCheckOversized(prepared, receivedAt, summary, deadline);
-    } catch (error) {
-      count(metrics, METRIC.batchesFailed, 1);
-      throw error;
-    }
-    // The quarantine write runs while publishing; settled at once, so a failure that comes before
-    // the publishing is done is never an unhandled rejection.
-    const writes: Promise<PromiseSettledResult<void>>[] = [];
-    if (invalid.length > 0) {
-      const items = invalid.map((bad): QuarantineItem => {
-        const item: QuarantineItem = { index: bad.index, error: bad.error };
-        if (bad.text !== undefined) item.eventText = bad.text;
-        else item.event = bad.event;
-        return item;
-      });
-      writes.push(settle(keep(context, 'invalid-event', items, deadline)));
-    }
-    const publishStart = deps.clock.now();
-    const outcome = await publishEntries(toPublish, deps.bus, {
-      ...deps.clock,
-      ...deps.backoff,
-      deadline: Math.min(
-        publishStart + settings.publishBudgetMs,
-        Math.max(publishStart, deadline - SPILLOVER_RESERVE_MS),
-      ),
-    });
-    metrics.addMetric(METRIC.publishLatency, MetricUnit.Milliseconds, deps.clock.now() - publishStart);
-
-    if (outcome.rejected.length > 0) {
-      const items = outcome.rejected.map((rejected) => ({
-        index: rejected.item.index,
-        entry: rejected.item.entry,
-        error: `${rejected.errorCode}: ${rejected.errorMessage}`,
-      }));
-      writes.push(settle(keep(context, 'rejected-entry', items, deadline)));
-    }
-    if (outcome.unsent.length > 0) {
-      writes.push(settle(spill(batchId, outcome.unsent, outcome.lastError, deadline)));
-    }
-
-    const settled = await Promise.all(writes);
-    const failed = settled.find((result) => result.status === 'rejected');
-
-    summary.published = outcome.published.length;
-    summary.spilled = outcome.unsent.length;
-    summary.quarantined = invalid.length + outcome.rejected.length;
-    count(metrics, METRIC.eventsPublished, summary.published);
-    count(metrics, METRIC.eventsClaimChecked, summary.claimChecked);
-    if (failed) {
-      count(metrics, METRIC.batchesFailed, 1);
-      throw failed.reason;
-    }
-    count(metrics, METRIC.eventsSpilled, summary.spilled);
-    count(metrics, METRIC.eventsQuarantined, summary.quarantined);
-    logger.info('batch accepted', { ...summary, rounds: outcome.rounds, query });
-    return summary;
-  };
-
-  /**
-   * EventLag is one value per batch, the lag of its oldest event: what an alarm on delivery delay
-   * needs, at a fraction of the cost of a metric value per event.
-   */
-  function recordEventMetrics(prepared: readonly PreparedEvent[], receivedAt: Date): void {
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const item of prepared) {
-      if (item.brazeTime !== undefined && item.brazeTime < oldest) oldest = item.brazeTime;
-    }
-    drift.record(prepared);
-    if (oldest !== Number.POSITIVE_INFINITY) {
-      metrics.addMetric(METRIC.eventLag, MetricUnit.Seconds, receivedAt.getTime() / 1000 - oldest);
-    }
-  }
-
+  /** Stores each event over the threshold in S3 and swaps in its pointer; counts into `summary`. */
   async function claimCheckOversized(
     prepared: PreparedEvent[],
     receivedAt: Date,
@@ -322,7 +245,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
           );
         } catch (error) {
           logger.error('claim-check write failed', { index: item.index, error: error as Error });
-          throw serviceUnavailable('claim-check store unavailable');
+          throw new Unavailable('claim-check store');
         }
         summary.claimChecked++;
         logger.info('claim-checked', { index: item.index, bytes: item.bytes, key });
@@ -336,7 +259,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
     unsent: readonly PreparedEvent[],
     lastError: string | undefined,
     deadline: number,
-  ) {
+  ): Promise<void> {
     try {
       const bodies = buildSpilloverBodies(
         batchId,
@@ -346,7 +269,152 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       logger.warn('spilled over', { entries: unsent.length, messages: bodies.length, lastError });
     } catch (error) {
       logger.error('spillover failed', { entries: unsent.length, lastError, error: error as Error });
-      throw serviceUnavailable('event bus and spillover queue unavailable');
+      throw new Unavailable('event bus and spillover queue');
     }
   }
+
+  /** Everything after authentication; fills `batch` as it goes. Throws {@link Unavailable}. */
+  async function receiveBatch(
+    request: ReceiverRequest,
+    batch: BatchReport,
+    receivedAt: Date,
+    deadline: number,
+  ): Promise<ReceiveOutcome> {
+    const { summary } = batch;
+    const query = request.rawQueryString ?? '';
+    const context = { batchId: summary.batchId, receivedAt: receivedAt.toISOString(), query };
+
+    const decoded = decodeBody(request, settings);
+    if (!decoded.ok) {
+      if (decoded.status === 413) return { kind: 'body-too-large', message: decoded.message, batch };
+      await keep(
+        context,
+        'invalid-body',
+        [{ index: 0, bodyBase64: decoded.raw.toString('base64'), error: decoded.message }],
+        deadline,
+      );
+      return { kind: 'invalid-body', message: decoded.message, batch };
+    }
+    batch.decoded = true;
+
+    const envelope = parseEnvelope(decoded.text);
+    if (envelope.kind === 'invalid') {
+      await keep(
+        context,
+        'invalid-body',
+        [{ index: 0, body: decoded.text, error: envelope.message }],
+        deadline,
+      );
+      return { kind: 'invalid-body', message: envelope.message, batch };
+    }
+    const { events } = envelope;
+    if (events.length > MAX_EVENTS_PER_REQUEST) {
+      const message = `more than ${MAX_EVENTS_PER_REQUEST} elements in events (${events.length}); send smaller batches`;
+      return { kind: 'body-too-large', message, batch };
+    }
+    summary.received = events.length;
+    if (events.length === 0) return { kind: 'accepted', batch };
+
+    const { prepared, invalid } = prepareEvents(
+      events,
+      { source: settings.eventSource, resources: resourcesFromQuery(query), receivedAt },
+      envelope.texts,
+      envelope.shapes,
+    );
+    deps.drift.record(prepared);
+    const lag = oldestEventLag(prepared, receivedAt);
+    if (lag !== undefined) batch.eventLagSeconds = lag;
+
+    const toPublish = await claimCheckOversized(prepared, receivedAt, summary, deadline);
+    // The quarantine write runs while publishing; settled at once, so a failure that comes before
+    // the publishing is done is never an unhandled rejection. Each write counts what it kept only
+    // once it is done.
+    const writes: Promise<PromiseSettledResult<void>>[] = [];
+    if (invalid.length > 0) {
+      const items = invalid.map((bad): QuarantineItem => {
+        const item: QuarantineItem = { index: bad.index, error: bad.error };
+        if (bad.text !== undefined) item.eventText = bad.text;
+        else item.event = bad.event;
+        return item;
+      });
+      writes.push(
+        settle(
+          keep(context, 'invalid-event', items, deadline).then(() => {
+            summary.quarantined += items.length;
+          }),
+        ),
+      );
+    }
+    const publishStart = deps.clock.now();
+    const outcome = await publishEntries(toPublish, deps.bus, {
+      ...deps.clock,
+      ...deps.backoff,
+      deadline: Math.min(
+        publishStart + settings.publishBudgetMs,
+        Math.max(publishStart, deadline - SPILLOVER_RESERVE_MS),
+      ),
+    });
+    batch.publishLatencyMs = deps.clock.now() - publishStart;
+    batch.rounds = outcome.rounds;
+    summary.published = outcome.published.length;
+
+    if (outcome.rejected.length > 0) {
+      const items = outcome.rejected.map((rejected) => ({
+        index: rejected.item.index,
+        entry: rejected.item.entry,
+        error: `${rejected.errorCode}: ${rejected.errorMessage}`,
+      }));
+      writes.push(
+        settle(
+          keep(context, 'rejected-entry', items, deadline).then(() => {
+            summary.quarantined += items.length;
+          }),
+        ),
+      );
+    }
+    if (outcome.unsent.length > 0) {
+      const unsent = outcome.unsent;
+      writes.push(
+        settle(
+          spill(summary.batchId, unsent, outcome.lastError, deadline).then(() => {
+            summary.spilled = unsent.length;
+          }),
+        ),
+      );
+    }
+    const failed = (await Promise.all(writes)).find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    logger.info('batch accepted', { ...summary, rounds: outcome.rounds, query });
+    return { kind: 'accepted', batch };
+  }
+
+  return async function receive(request) {
+    const batchId = deps.newBatchId();
+    logger.appendKeys({ batchId });
+    const startedAt = deps.clock.now();
+    // Every AWS call of this request ends by this time (epoch ms): the answer stays ours.
+    const deadline = startedAt + (request.remainingTimeMs ?? Number.POSITIVE_INFINITY) - ANSWER_RESERVE_MS;
+
+    let batch: BatchReport | undefined;
+    try {
+      const refused = await authenticate(request, deadline);
+      if (refused) return refused;
+      batch = {
+        summary: { batchId, received: 0, published: 0, spilled: 0, quarantined: 0, claimChecked: 0 },
+        decoded: false,
+      };
+      const version = headerValue(request.headers, BRAZE_VERSION_HEADER);
+      if (version !== undefined && version.trim() !== SUPPORTED_BRAZE_VERSION) {
+        batch.unsupportedVersion = version.slice(0, 20);
+        logger.info('Braze-Currents-Version other than 1, accepted', { version: batch.unsupportedVersion });
+      }
+      return await receiveBatch(request, batch, new Date(startedAt), deadline);
+    } catch (error) {
+      if (!(error instanceof Unavailable)) throw error;
+      logger.error('batch not accepted', { dependency: error.dependency, ...batch?.summary });
+      return batch
+        ? { kind: 'unavailable', dependency: error.dependency, batch }
+        : { kind: 'unavailable', dependency: error.dependency };
+    }
+  };
 }

@@ -3,10 +3,13 @@
  * the receiver. A message comes back (as a batch item failure) only while some of its entries are
  * still retryable; entries EventBridge refuses for good, and messages that cannot be read, go to
  * the quarantine instead, so nothing circles the queue forever.
+ *
+ * The use case settles one promise per record, all of them under ONE publishing deadline for the
+ * invocation; @middy/sqs-partial-batch-failure turns the rejected ones into `batchItemFailures`.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { entrySize } from '../shared/bus-entry';
 import { METRIC } from '../shared/contract';
 import { timeLeft, withDeadline } from '../shared/deadline';
@@ -30,6 +33,23 @@ export const REDRIVE_RESERVE_MS = 2_000;
 
 /** Every AWS call of an invocation ends this long before the function timeout. */
 export const REDRIVE_ANSWER_RESERVE_MS = 500;
+
+/** What became of a message that leaves the queue. */
+export type RedrivenMessage =
+  | { kind: 'published'; entries: number }
+  | { kind: 'quarantined'; reason: string };
+
+/** A message whose entries are still failing at the deadline: it returns to the queue. */
+export class EntriesStillFailing extends Error {
+  override name = 'EntriesStillFailing';
+  constructor(
+    readonly originalBatchId: string,
+    readonly unsent: number,
+    readonly lastError: string | undefined,
+  ) {
+    super(`${unsent} entries still failing (${lastError ?? 'no error code'})`);
+  }
+}
 
 export function createRedrive(deps: RedriveDeps) {
   const { logger, metrics } = deps;
@@ -62,14 +82,14 @@ export function createRedrive(deps: RedriveDeps) {
     );
   }
 
-  /** Returns true when the message is done with (published, or kept in S3). */
+  /** Publishes one message's entries; throws {@link EntriesStillFailing} or the quarantine's error. */
   async function redriveMessage(
     record: SQSRecord,
     message: ParsedSpilloverMessage,
     deadline: number,
     receivedAt: Date,
     invocationDeadline: number,
-  ): Promise<boolean> {
+  ): Promise<RedrivenMessage> {
     const items = message.entries.map((entry, index) => ({ entry, index, bytes: entrySize(entry) }));
     const outcome = await publishEntries(items, deps.bus, { ...deps.clock, ...deps.backoff, deadline });
     count(metrics, METRIC.eventsRedriven, outcome.published.length);
@@ -95,21 +115,41 @@ export function createRedrive(deps: RedriveDeps) {
     if (outcome.unsent.length > 0) {
       // The whole message returns, so its published entries will be sent again: duplicates are
       // allowed (the Braze id is the idempotency key), losses are not.
-      logger.warn('entries still failing, message returns to the queue', {
-        messageId: record.messageId,
-        originalBatchId: message.batchId,
-        unsent: outcome.unsent.length,
-        lastError: outcome.lastError,
-      });
-      return false;
+      throw new EntriesStillFailing(message.batchId, outcome.unsent.length, outcome.lastError);
     }
-    return true;
+    return { kind: 'published', entries: outcome.published.length };
   }
 
+  async function redriveRecord(
+    record: SQSRecord,
+    deadline: number,
+    receivedAt: Date,
+    invocationDeadline: number,
+  ): Promise<RedrivenMessage> {
+    let message: ParsedSpilloverMessage;
+    try {
+      message = parseSpilloverMessage(record.body);
+    } catch (error) {
+      const reason = (error as Error).message;
+      await quarantineMessage(record, receivedAt, reason, invocationDeadline);
+      count(metrics, METRIC.eventsQuarantined, 1);
+      logger.error('unreadable spillover message quarantined', { messageId: record.messageId });
+      return { kind: 'quarantined', reason };
+    }
+    return redriveMessage(record, message, deadline, receivedAt, invocationDeadline);
+  }
+
+  /**
+   * Redrives the records of one invocation, all at once, under one deadline: publishing stops
+   * starting new rounds `publishBudgetMs` after the start (or {@link REDRIVE_RESERVE_MS} before the
+   * function timeout, if sooner), and every AWS call ends {@link REDRIVE_ANSWER_RESERVE_MS} before it.
+   * @returns one settled result per record, in order: fulfilled when the message is done with
+   *   (published, or kept in S3), rejected when it must return to the queue
+   */
   return async function redrive(
     records: readonly SQSRecord[],
     remainingTimeMs?: number,
-  ): Promise<SQSBatchResponse> {
+  ): Promise<PromiseSettledResult<RedrivenMessage>[]> {
     const receivedAt = new Date(deps.clock.now());
     const startedAt = deps.clock.now();
     // Every AWS call ends by this time, so the batch response is always returned.
@@ -120,30 +160,12 @@ export function createRedrive(deps: RedriveDeps) {
       (remainingTimeMs ?? Number.POSITIVE_INFINITY) - REDRIVE_RESERVE_MS,
     );
     const deadline = startedAt + Math.max(0, budget);
-    const results = await Promise.all(
-      records.map(async (record) => {
-        try {
-          let message: ParsedSpilloverMessage;
-          try {
-            message = parseSpilloverMessage(record.body);
-          } catch (error) {
-            await quarantineMessage(record, receivedAt, (error as Error).message, invocationDeadline);
-            count(metrics, METRIC.eventsQuarantined, 1);
-            logger.error('unreadable spillover message quarantined', { messageId: record.messageId });
-            return true;
-          }
-          return await redriveMessage(record, message, deadline, receivedAt, invocationDeadline);
-        } catch (error) {
-          logger.error('redrive failed', { messageId: record.messageId, error: error as Error });
-          return false;
-        }
-      }),
+    const results = await Promise.allSettled(
+      records.map((record) => redriveRecord(record, deadline, receivedAt, invocationDeadline)),
     );
-    const batchItemFailures = records
-      .filter((_, index) => !results[index])
-      .map((record) => ({ itemIdentifier: record.messageId }));
-    count(metrics, METRIC.redriveFailures, batchItemFailures.length);
-    logger.info('redrive done', { messages: records.length, failed: batchItemFailures.length });
-    return { batchItemFailures };
+    const failed = results.filter((result) => result.status === 'rejected').length;
+    count(metrics, METRIC.redriveFailures, failed);
+    logger.info('redrive done', { messages: records.length, failed });
+    return results;
   };
 }

@@ -129,7 +129,7 @@ export const METRIC = {
   unknownFields: 'UnknownFields',
   /** `Braze-Currents-Version` other than 1 (still accepted). */
   unsupportedVersion: 'UnsupportedVersion',
-  /** Batches answered 503 because EventBridge and the spillover queue both failed. */
+  /** Requests answered 503: EventBridge and the spillover queue, S3, or the token source failed. */
   batchesFailed: 'BatchesFailed',
   /** Milliseconds spent publishing one batch (all PutEvents calls and retries). */
   publishLatency: 'PublishLatency',

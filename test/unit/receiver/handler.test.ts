@@ -10,8 +10,11 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
-import type { ReceiverDeps } from '../../../lambdas/receiver/receive';
+import {
+  buildReceiverDeps,
+  createReceiverHandler,
+  type ReceiverHandlerDeps,
+} from '../../../lambdas/receiver/handler';
 import { CLAIM_CHECK_FIELD, DEFAULT_EVENT_SOURCE, METRIC } from '../../../lambdas/shared/contract';
 import { createTelemetry } from '../../../lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '../../../local/event-factory';
@@ -60,7 +63,7 @@ beforeEach(() => {
   acceptAllMessages();
 });
 
-function setup(env: Record<string, string> = {}, overrides: Partial<ReceiverDeps> = {}) {
+function setup(env: Record<string, string> = {}, overrides: Partial<ReceiverHandlerDeps> = {}) {
   const output = captureOutput();
   const clock = fakeClock();
   let batch = 0;

@@ -139,6 +139,17 @@ describe('redrive', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'bad-1' }] });
     expect(output.metrics()[METRIC.redriveFailures]).toBe(1);
+    const returned = output.logs().filter((line) => String(line.message).includes('returns to the queue'));
+    expect(returned).toEqual([
+      expect.objectContaining({
+        messageId: 'bad-1',
+        originalBatchId: 'batch-b',
+        unsent: 2,
+        lastError: 'ThrottlingException',
+      }),
+    ]);
+    // The record's body is customer data: the log names the message, never its events.
+    expect(output.text()).not.toContain(failing[0]?.id);
   });
 
   it('returns a message when the whole PutEvents call keeps failing', async () => {
