@@ -225,7 +225,9 @@ describe('accepted', () => {
     });
     expect(ports.published.map((entry) => JSON.parse(entry.Detail).id)).toEqual(['good', 'large']);
     expect([...ports.objects.keys()].sort()).toEqual([
-      'claim-check/dt=2026-11-23/event_type=users.behaviors.CustomEvent/large.json',
+      expect.stringMatching(
+        /^claim-check\/dt=2026-11-23\/event_type=users\.behaviors\.CustomEvent\/large-[0-9a-f]{16}\.json$/,
+      ),
       'quarantine/dt=2026-11-23/batch-1/invalid-event.json',
       'quarantine/dt=2026-11-23/batch-1/rejected-entry.json',
     ]);
