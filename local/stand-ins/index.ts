@@ -152,9 +152,12 @@ export async function startStandIns(options: StartStandInsOptions): Promise<Stan
       ...(s3 ? { credentials: LOCAL_CREDENTIALS } : {}),
       ...S3_CLIENT_SETTINGS_FOR_STAND_IN,
     });
+    // One attempt per send: the EventBridge stand-in retries a failing target itself, as
+    // EventBridge does; SDK retries underneath would hide (and multiply) those attempts.
     const sqsClient = new SQSClient({
       region,
       endpoint: sqsEndpoint,
+      maxAttempts: 1,
       ...(sqs ? { credentials: LOCAL_CREDENTIALS } : {}),
     });
     stoppers.push(async () => {

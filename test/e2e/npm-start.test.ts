@@ -59,5 +59,5 @@ describe('npm start', () => {
     expect(output).toMatch(/received 25 · published 25 · archived 25 · spilled 0 · quarantined 0\nstopped/);
     expect(code).toBe(0);
     expect((await stat(path.join(dataDir, 'bus.ndjson'))).size).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
