@@ -1,6 +1,6 @@
 /**
  * The HTTP side of the receiver: ONE table answers each outcome of the use case with a status and
- * headers, row for row like the README's "HTTP contract (as built)" (a test holds them together).
+ * headers, row for row like docs/receiver.md's "HTTP contract (as built)" (a test holds them together).
  * Only statuses below 500 carry a message of ours; a 5xx says no more than its status, so no
  * internal detail (or token) can leak.
  */
@@ -18,7 +18,7 @@ export interface HttpAnswer {
 }
 
 /**
- * Status and headers per outcome, in the order the README's contract table first names them;
+ * Status and headers per outcome, in the order the contract table of docs/receiver.md first names them;
  * `unexpected-error` answers a bug (anything the use case throws).
  */
 export const HTTP_ANSWERS = {

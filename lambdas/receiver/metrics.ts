@@ -1,6 +1,6 @@
 /**
  * The receiver's metrics, all derived from the outcome of a request, in one place: what each
- * outcome counts (README "Metrics"). The use case records none itself; only the schema-drift
+ * outcome counts (docs/receiver.md, "Metrics and logs"). The use case records none itself; only the schema-drift
  * detector counts what it finds, per event, while it looks.
  */
 import type { Metrics } from '@aws-lambda-powertools/metrics';

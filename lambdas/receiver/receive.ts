@@ -110,7 +110,7 @@ export type ReceiveOutcome =
   /** Every event is on the bus, in the spillover queue, or in S3 (quarantine or claim check). */
   | { kind: 'accepted'; batch: BatchReport };
 
-/** The messages of the authentication outcomes; the README's contract table quotes them. */
+/** The messages of the authentication outcomes; the contract table in docs/receiver.md quotes them. */
 export const AUTH_MESSAGES = {
   missingBearer: 'Authorization: Bearer <token> is required',
   tokenNotActive: 'Token not accepted',

@@ -23,7 +23,7 @@ import type { ObjectStorePort } from './quarantine';
 import type { SpilloverPort } from './spillover';
 
 /**
- * s3rver and most S3 stand-ins only understand path-style URLs; real S3 is addressed
+ * Most S3 stand-ins only understand path-style URLs; real S3 is addressed
  * virtual-hosted style unless an endpoint override says otherwise.
  */
 export function s3ClientConfig(env: NodeJS.ProcessEnv = process.env): S3ClientConfig {

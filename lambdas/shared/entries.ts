@@ -1,5 +1,5 @@
 /**
- * Braze events to EventBridge entries, per the event contract (README, "The EventBridge event"):
+ * Braze events to EventBridge entries, per the event contract (docs/receiver.md, "The EventBridge event"):
  * `Source` configured, `DetailType` = `event_type`, `Detail` = the event verbatim, `Time` = the
  * Braze `time` when valid. Events that cannot be entries are returned for the quarantine, never
  * dropped. Shared: the receiver publishes with it, and `npm run pattern` shows a rule the very

@@ -1,5 +1,5 @@
 /**
- * Publishes entries to EventBridge the way DESIGN.md promises: every chunk at once, then only the
+ * Publishes entries to EventBridge the way the receiver's contract (docs/receiver.md) promises: every chunk at once, then only the
  * entries that failed with a retryable code again, with jittered exponential backoff, until a
  * deadline. What is still unsent at the deadline is returned for the caller to spill over; entries
  * EventBridge refuses for good are returned for quarantine. No AWS here: the call goes through

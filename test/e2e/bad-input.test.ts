@@ -12,7 +12,7 @@ import {
   until,
 } from './pipeline';
 
-describe('bad input gets the statuses of the DESIGN.md contract, and nothing is lost', () => {
+describe('bad input gets the statuses of the receiver contract, and nothing is lost', () => {
   let test: TestPipeline;
   const factory = new EventFactory({ seed: 21 });
 

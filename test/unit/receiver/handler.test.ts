@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 /**
  * The receiver handler against mocked AWS clients, one `describe` per row of the HTTP contract in
- * DESIGN.md, then the publishing paths (partial failures, throttling, spillover) and observability.
+ * docs/receiver.md, then the publishing paths (partial failures, throttling, spillover) and observability.
  */
 import { gzipSync } from 'node:zlib';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
