@@ -48,7 +48,8 @@ export function buildReceiverDeps(
     spillover: spilloverPort(clients.sqs, config.spilloverQueueUrl),
     logger: telemetry.logger,
     metrics: telemetry.metrics,
-    drift: createDriftDetector(telemetry.logger, telemetry.metrics),
+    // Built only when not given: its per-type field sets are cold-start work.
+    drift: overrides.drift ?? createDriftDetector(telemetry.logger, telemetry.metrics),
     clock: realClock(),
     backoff: DEFAULT_BACKOFF,
     newBatchId: randomUUID,
