@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { namedQuery } from '../lib/constructs/query-schema';
-import { EventFactory } from '../local/event-factory';
-import { type ArchivedLine, writeArchiveObjects } from '../local/query/archive-files';
-import { LocalArchiveQuery } from '../local/query/archive-query';
+import { namedQuery } from '#lib/constructs/query-schema';
+import { EventFactory } from '#local/event-factory';
+import { type ArchivedLine, writeArchiveObjects } from '#local/query/archive-files';
+import { LocalArchiveQuery } from '#local/query/archive-query';
 
 const EVENTS = Number(process.env.BENCH_QUERY_EVENTS ?? 100_000);
 const RUNS = 5;

@@ -21,12 +21,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { buildReceiverDeps, createReceiverHandler } from '../lambdas/receiver/handler';
-import { eventBridgeClientConfig } from '../lambdas/shared/aws';
-import { loadReceiverConfig } from '../lambdas/shared/config';
-import type { PutEventsPort } from '../lambdas/shared/publisher';
-import { createTelemetry } from '../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../local/event-factory';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { eventBridgeClientConfig } from '#lambdas/shared/aws';
+import { loadReceiverConfig } from '#lambdas/shared/config';
+import type { PutEventsPort } from '#lambdas/shared/publisher';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import { COLD_START_GOALS, measureColdStart } from './cold-start';
 import { benchLocalQuery, describeLocalQuery } from './query';
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The CDK app entry (`cdk.json` runs it): settings come from `cdk.json` context and `-c key=value`.
 // A bad setting prints one message naming the key and exits 1; anything else keeps its stack.
-import { addComplianceChecks, buildApp } from '../lib/app';
-import { runCli } from '../lib/cli';
+import { addComplianceChecks, buildApp } from '#lib/app';
+import { runCli } from '#lib/cli';
 
 await runCli(() => {
   const { app } = buildApp();

@@ -1,20 +1,20 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
-import { MAX_BODY_CAP_BYTES } from '../lambdas/shared/body-cap';
+import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
 import {
   type CatalogExtras,
   catalogExtrasProblems,
   formatExtraEventFields,
   formatExtraEventTypes,
-} from '../lambdas/shared/catalog-extras';
-import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../lambdas/shared/contract';
-import { BRAZE_EVENT_TYPES } from '../lambdas/shared/event-types';
+} from '#lambdas/shared/catalog-extras';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '#lambdas/shared/contract';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import {
   cidrProblem,
   eventSourceProblem,
   MIN_BODY_CAP_BYTES,
   maxBodyBytesProblem,
-} from '../lambdas/shared/settings';
+} from '#lambdas/shared/settings';
 import { UserError } from './cli';
 
 /** A zod check from one of the validators the functions use too (`lambdas/shared/settings.ts`). */

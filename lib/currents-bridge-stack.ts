@@ -1,8 +1,8 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { formatExtraEventFields, formatExtraEventTypes } from '../lambdas/shared/catalog-extras';
-import { DEFAULTS, ENV, S3_PREFIX } from '../lambdas/shared/contract';
+import { formatExtraEventFields, formatExtraEventTypes } from '#lambdas/shared/catalog-extras';
+import { DEFAULTS, ENV, S3_PREFIX } from '#lambdas/shared/contract';
 import { type BridgeConfig, catalogExtras, defaultRegistryName } from './config';
 import { Alarms } from './constructs/alarms';
 import { Archive } from './constructs/archive';

@@ -13,7 +13,7 @@ import {
   propertyFields,
   selects,
   userFields,
-} from '../lambdas/shared/event-types';
+} from '#lambdas/shared/event-types';
 
 export interface BrazeEvent {
   event_type: string;

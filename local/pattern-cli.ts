@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_EVENT_SOURCE } from '../lambdas/shared/contract';
-import { runCli } from '../lib/cli';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { runCli } from '#lib/cli';
 import { InvalidEventPatternError } from './event-pattern';
 import {
   type EventTypeTally,

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { eventBridgeClientConfig, eventBridgePort, s3ClientConfig } from '../lambdas/shared/aws';
+import { eventBridgeClientConfig, eventBridgePort, s3ClientConfig } from '#lambdas/shared/aws';
 import {
   findLocalArchiveBucket,
   localArchiveStore,

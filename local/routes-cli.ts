@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BRAZE_EVENT_TYPES } from '../lambdas/shared/event-types';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import { InvalidEventPatternError } from './event-pattern';
 import { sampleEvents } from './event-pattern/pattern-trial';
 import {

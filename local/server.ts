@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { RECEIVER_PATH } from '../lambdas/shared/contract';
+import { RECEIVER_PATH } from '#lambdas/shared/contract';
 import { lambdaContext } from './runtime/lambda-context';
 
 export type HttpApiHandler = (

@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ENV } from '../lambdas/shared/contract';
-import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '../lib/cli';
+import { ENV } from '#lambdas/shared/contract';
+import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '#lib/cli';
 import {
   factoryEvents,
   formatReport,

@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runbookDocument, runbookMarkdown, withRunbook } from '../lib/alarm-runbook';
-import { buildApp } from '../lib/app';
+import { runbookDocument, runbookMarkdown, withRunbook } from '#lib/alarm-runbook';
+import { buildApp } from '#lib/app';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const file = runbookDocument(root);

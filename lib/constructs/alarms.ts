@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from '#lambdas/shared/contract';
 import type { BridgeConfig } from '../config';
 import type { Archive } from './archive';
 import type { BridgeFunction } from './bridge-function';

@@ -8,7 +8,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { S3_PREFIX } from '../../lambdas/shared/contract';
+import { S3_PREFIX } from '#lambdas/shared/contract';
 import { type EventRouting, TargetWithDeadLetterQueue } from './event-routing';
 import { liveEventPattern } from './replay-archive';
 import {

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '#lambdas/shared/contract';
 import { logGroup } from './secure-defaults';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

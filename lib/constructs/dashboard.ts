@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC } from '../../lambdas/shared/contract';
+import { METRIC } from '#lambdas/shared/contract';
 import { bridgeMetric } from './alarms';
 import type { Archive } from './archive';
 import type { BridgeFunction } from './bridge-function';

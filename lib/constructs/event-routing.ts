@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type EventTypeSelector, familyPrefix, isFamily } from '../../lambdas/shared/event-types';
+import { type EventTypeSelector, familyPrefix, isFamily } from '#lambdas/shared/event-types';
 import { deadLetterQueue, RULE_TARGET_RETRY_DEFAULTS, RULE_TARGET_RETRY_LIMITS } from './secure-defaults';
 
 /**

@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { RECEIVER_PATH } from '../../lambdas/shared/contract';
+import { RECEIVER_PATH } from '#lambdas/shared/contract';
 import { logGroup } from './secure-defaults';
 
 export interface IngestApiProps {

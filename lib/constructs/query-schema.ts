@@ -6,10 +6,10 @@
  * The table reads the archive Firehose writes (`events/event_type=<t>/dt=YYYY-MM-DD/hour=HH/*.gz`,
  * one Braze event per line) with Athena's OpenX JSON SerDe.
  */
-import { eventTypePartitionValue } from '../../lambdas/shared/archive-partition';
-import { CLAIM_CHECK_FIELD } from '../../lambdas/shared/contract';
-import { EVENT_CATALOG } from '../../lambdas/shared/event-catalog';
-import { type FieldType, parseFieldSpec } from '../../lambdas/shared/event-types';
+import { eventTypePartitionValue } from '#lambdas/shared/archive-partition';
+import { CLAIM_CHECK_FIELD } from '#lambdas/shared/contract';
+import { EVENT_CATALOG } from '#lambdas/shared/event-catalog';
+import { type FieldType, parseFieldSpec } from '#lambdas/shared/event-types';
 
 /** The table's name; the named queries refer to it as `events`, in the workgroup's database. */
 export const EVENTS_TABLE = 'events';

@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { S3_PREFIX } from '../../lambdas/shared/contract';
+import { S3_PREFIX } from '#lambdas/shared/contract';
 import {
   type ColumnSpec,
   EVENTS_TABLE,

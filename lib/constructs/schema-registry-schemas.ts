@@ -12,8 +12,8 @@
  *   valid too: `detail` needs either the full event (`id`, `time`, `user`, `properties`) or the
  *   `currents_bridge_claim_check` pointer.
  */
-import { type CatalogExtras, NO_EXTRAS, splitFieldPath } from '../../lambdas/shared/catalog-extras';
-import { CLAIM_CHECK_FIELD } from '../../lambdas/shared/contract';
+import { type CatalogExtras, NO_EXTRAS, splitFieldPath } from '#lambdas/shared/catalog-extras';
+import { CLAIM_CHECK_FIELD } from '#lambdas/shared/contract';
 import {
   BRAZE_EVENT_TYPES,
   catalogEntry,
@@ -21,7 +21,7 @@ import {
   type FieldType,
   propertyFields,
   userFields,
-} from '../../lambdas/shared/event-types';
+} from '#lambdas/shared/event-types';
 
 export type JsonSchema = Record<string, unknown>;
 

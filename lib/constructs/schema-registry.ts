@@ -3,7 +3,7 @@ import { NestedStack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import { type CatalogExtras, NO_EXTRAS } from '../../lambdas/shared/catalog-extras';
+import { type CatalogExtras, NO_EXTRAS } from '#lambdas/shared/catalog-extras';
 import { type RegistrySchema, registrySchemas } from './schema-registry-schemas';
 
 export interface SchemaRegistryProps {

@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../../lambdas/shared/contract';
+import { ENV } from '#lambdas/shared/contract';
 import { BridgeFunction } from './bridge-function';
 import { deadLetterQueue, MAX_RECEIVE_COUNT, secureQueue } from './secure-defaults';
 

@@ -5,9 +5,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
-import { prepareEvents } from '../../lambdas/shared/entries';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { prepareEvents } from '#lambdas/shared/entries';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import { EventFactory } from '../event-factory';
 import { toEventBridgeEvent } from './envelope';
 import { compileEventPattern } from './index';

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { eventTypePartitionValue } from '../../lambdas/shared/archive-partition';
-import { S3_PREFIX } from '../../lambdas/shared/contract';
+import { eventTypePartitionValue } from '#lambdas/shared/archive-partition';
+import { S3_PREFIX } from '#lambdas/shared/contract';
 
 export interface ArchivedLine {
   /** The event as archived; its `event_type` chooses the partition. */

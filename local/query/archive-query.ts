@@ -17,8 +17,8 @@ import {
   DuckDBStructValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { S3_PREFIX } from '../../lambdas/shared/contract';
-import { EVENTS_TABLE, eventColumns } from '../../lib/constructs/query-schema';
+import { S3_PREFIX } from '#lambdas/shared/contract';
+import { EVENTS_TABLE, eventColumns } from '#lib/constructs/query-schema';
 import { trinoMacroStatements } from './trino-macros';
 
 /** Where the archive is: `<dataDir>/s3/<bucket>/events/`. */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { NAMED_QUERIES, namedQuery, projectedEventTypes } from '../../lib/constructs/query-schema';
+import { NAMED_QUERIES, namedQuery, projectedEventTypes } from '#lib/constructs/query-schema';
 import { ArchiveNotFoundError, LocalArchiveQuery, QuerySqlError } from './archive-query';
 import { FORMATS, formatResult, type OutputFormat } from './format';
 

@@ -12,9 +12,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { eventTypeFromPartitionValue } from '../../lambdas/shared/archive-partition';
-import { S3_PREFIX } from '../../lambdas/shared/contract';
-import { selects } from '../../lambdas/shared/event-types';
+import { eventTypeFromPartitionValue } from '#lambdas/shared/archive-partition';
+import { S3_PREFIX } from '#lambdas/shared/contract';
+import { selects } from '#lambdas/shared/event-types';
 
 const HOUR_MS = 3_600_000;
 

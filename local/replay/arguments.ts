@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
-import { isFamily } from '../../lambdas/shared/event-types';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { isFamily } from '#lambdas/shared/event-types';
 
 /** Local mode's data directory when neither --data-dir nor CURRENTS_DATA_DIR says otherwise. */
 export const DEFAULT_DATA_DIR = '.local-data';

@@ -11,8 +11,8 @@
  * connector URL's query parameters) are not in it and cannot be replayed.
  */
 
-import { type BusEntry, entrySize, MAX_DETAIL_TYPE_LENGTH } from '../../lambdas/shared/bus-entry';
-import { brazeTime } from '../../lambdas/shared/entries';
+import { type BusEntry, entrySize, MAX_DETAIL_TYPE_LENGTH } from '#lambdas/shared/bus-entry';
+import { brazeTime } from '#lambdas/shared/entries';
 import {
   DEFAULT_BACKOFF,
   type PublishItem,
@@ -20,8 +20,8 @@ import {
   publishEntries,
   type RetryPolicy,
   realClock,
-} from '../../lambdas/shared/publisher';
-import { REPLAY_RESOURCE_PREFIX } from '../../lib/constructs/replay-archive';
+} from '#lambdas/shared/publisher';
+import { REPLAY_RESOURCE_PREFIX } from '#lib/constructs/replay-archive';
 import { type ArchiveStore, archiveLines, archiveObjects } from './archive-reader';
 
 /** Entries handed to the publisher at once (its chunks of 10 go out in parallel). */

@@ -11,8 +11,8 @@
  * Pure: no I/O (the CLI in `local/routes-cli.ts` reads the template and the files).
  */
 import { basename } from 'node:path';
-import { ENV } from '../../lambdas/shared/contract';
-import { prepareEvents } from '../../lambdas/shared/entries';
+import { ENV } from '#lambdas/shared/contract';
+import { prepareEvents } from '#lambdas/shared/entries';
 import { EventFactory } from '../event-factory';
 import { type CompiledEventPattern, compileEventPattern, toEventBridgeEvent } from '../event-pattern';
 import { patternFromRuleFile } from '../event-pattern/pattern-trial';

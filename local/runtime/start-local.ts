@@ -13,9 +13,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { ENV, METRIC, S3_PREFIX } from '../../lambdas/shared/contract';
-import { buildApp } from '../../lib/app';
-import type { CurrentsBridgeStack } from '../../lib/currents-bridge-stack';
+import { ENV, METRIC, S3_PREFIX } from '#lambdas/shared/contract';
+import { buildApp } from '#lib/app';
+import type { CurrentsBridgeStack } from '#lib/currents-bridge-stack';
 import { type HttpApiHandler, type ReceiverServer, startReceiverServer } from '../server';
 import { type CloudFormationTemplate, LOCAL_CREDENTIALS, type StandIns, startStandIns } from '../stand-ins';
 import { lambdaEnvironments } from './environments';

@@ -4,7 +4,7 @@
  * and the queue the redrive function's event source mapping drains. Functions are found by what
  * they are wired to, never by hashed logical ids. Pure: no AWS, no I/O.
  */
-import { ENV } from '../../lambdas/shared/contract';
+import { ENV } from '#lambdas/shared/contract';
 import { type CloudFormationTemplate, referencedLogicalId } from '../stand-ins/eventbridge/routes';
 
 export interface FunctionDefinition {

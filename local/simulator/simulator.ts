@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { BRAZE_VERSION_HEADER, SUPPORTED_BRAZE_VERSION } from '../../lambdas/shared/contract';
+import { BRAZE_VERSION_HEADER, SUPPORTED_BRAZE_VERSION } from '#lambdas/shared/contract';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff';
 import { reactionTo, splitInHalves, toBatches } from './reaction';
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import { type BrazeEvent, EventFactory, expandSelectors } from '../event-factory';
 
 export interface FactoryEventsOptions {

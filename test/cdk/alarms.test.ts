@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '#lambdas/shared/contract';
 import {
   ALARMS,
   type AlarmKind,
@@ -11,7 +11,7 @@ import {
   bridgeMetric,
   evaluationPeriodsOf,
   type StackAlarmRow,
-} from '../../lib/constructs/alarms';
+} from '#lib/constructs/alarms';
 import { type Synthesized, synthesize } from './synth';
 
 type AlarmProperties = {

@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { addComplianceChecks, buildApp } from '../../lib/app';
-import type { CurrentsBridgeStack } from '../../lib/currents-bridge-stack';
+import { addComplianceChecks, buildApp } from '#lib/app';
+import type { CurrentsBridgeStack } from '#lib/currents-bridge-stack';
 import { resourcesOfType } from './synth';
 
 interface Statement {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app';
-import { CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig } from '../../lib/config';
+import { buildApp } from '#lib/app';
+import { CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig } from '#lib/config';
 
 describe('stack settings', () => {
   it('have a documented default for everything but the optional ones', () => {

@@ -5,9 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app';
-import { detailTypePattern, selectorProblem } from '../../lib/constructs/event-routing';
-import type { CurrentsBridgeStack } from '../../lib/currents-bridge-stack';
+import { buildApp } from '#lib/app';
+import { detailTypePattern, selectorProblem } from '#lib/constructs/event-routing';
+import type { CurrentsBridgeStack } from '#lib/currents-bridge-stack';
 import { type Synthesized, synthesize } from './synth';
 
 function consumerQueue(stack: CurrentsBridgeStack, id: string): sqs.Queue {

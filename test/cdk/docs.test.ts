@@ -10,9 +10,9 @@ import {
   runbookDocument,
   runbookMarkdown,
   withRunbook,
-} from '../../lib/alarm-runbook';
-import { CONFIG_KEYS, parseBridgeConfig } from '../../lib/config';
-import { ALARMS, type AlarmRow } from '../../lib/constructs/alarms';
+} from '#lib/alarm-runbook';
+import { CONFIG_KEYS, parseBridgeConfig } from '#lib/config';
+import { ALARMS, type AlarmRow } from '#lib/constructs/alarms';
 import { type Synthesized, synthesize } from './synth';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

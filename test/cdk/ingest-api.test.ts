@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/shared/contract';
-import { DEFAULT_MAX_BODY_BYTES } from '../../lib/config';
+import { ENV, METRICS_NAMESPACE, SERVICE_NAME } from '#lambdas/shared/contract';
+import { DEFAULT_MAX_BODY_BYTES } from '#lib/config';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the ingest API', () => {

@@ -1,9 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { eventTypePartitionValue } from '../../lambdas/shared/archive-partition';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
-import { defaultDatabaseName, glueColumnType } from '../../lib/constructs/query';
-import { NAMED_QUERIES } from '../../lib/constructs/query-schema';
+import { eventTypePartitionValue } from '#lambdas/shared/archive-partition';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { defaultDatabaseName, glueColumnType } from '#lib/constructs/query';
+import { NAMED_QUERIES } from '#lib/constructs/query-schema';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 /** Template properties as the assertions walk them (CloudFormation JSON, loosely typed on purpose). */

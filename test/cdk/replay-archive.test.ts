@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { liveEventPattern } from '../../lib/constructs/replay-archive';
-import { compileEventPattern } from '../../local/event-pattern';
+import { liveEventPattern } from '#lib/constructs/replay-archive';
+import { compileEventPattern } from '#local/event-pattern/index';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 /** An event as EventBridge delivers it, with the envelope fields a pattern can test. */

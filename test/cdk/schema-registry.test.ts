@@ -4,10 +4,10 @@
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
-import { InvalidBridgeConfigError, parseBridgeConfig } from '../../lib/config';
-import { ALARMS } from '../../lib/constructs/alarms';
-import { eventSchema } from '../../lib/constructs/schema-registry-schemas';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { InvalidBridgeConfigError, parseBridgeConfig } from '#lib/config';
+import { ALARMS } from '#lib/constructs/alarms';
+import { eventSchema } from '#lib/constructs/schema-registry-schemas';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 /**

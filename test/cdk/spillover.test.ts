@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, ENV } from '../../lambdas/shared/contract';
-import { REDRIVE_MAX_CONCURRENCY, REDRIVE_PUBLISH_BUDGET } from '../../lib/constructs/spillover';
+import { DEFAULTS, ENV } from '#lambdas/shared/contract';
+import { REDRIVE_MAX_CONCURRENCY, REDRIVE_PUBLISH_BUDGET } from '#lib/constructs/spillover';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 describe('the spillover queue and its redrive', () => {

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { vi } from 'vitest';
-import { type BuildAppOptions, buildApp } from '../../lib/app';
-import type { CurrentsBridgeStack } from '../../lib/currents-bridge-stack';
+import { type BuildAppOptions, buildApp } from '#lib/app';
+import type { CurrentsBridgeStack } from '#lib/currents-bridge-stack';
 
 export interface Synthesized {
   stack: CurrentsBridgeStack;

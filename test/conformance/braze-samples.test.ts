@@ -12,11 +12,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../lambdas/receiver/handler';
-import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
-import { createTelemetry } from '../../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../../local/event-factory';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import {
   acceptEveryEntry,

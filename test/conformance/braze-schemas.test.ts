@@ -8,11 +8,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { expect, it, vi } from 'vitest';
-import { createDriftDetector } from '../../lambdas/receiver/drift';
-import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
-import { prepareEvents } from '../../lambdas/shared/entries';
-import { registrySchemas } from '../../lib/constructs/schema-registry-schemas';
-import { toEventBridgeEvent } from '../../local/event-pattern';
+import { createDriftDetector } from '#lambdas/receiver/drift';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { prepareEvents } from '#lambdas/shared/entries';
+import { registrySchemas } from '#lib/constructs/schema-registry-schemas';
+import { toEventBridgeEvent } from '#local/event-pattern/index';
 import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import { draft04Validator } from '../unit/schemas/validator';
 

@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import JSON5 from 'json5';
 import { expect, it } from 'vitest';
-import { compileEventPattern, InvalidEventPatternError, testEventPattern } from '../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError, testEventPattern } from '#local/event-pattern/index';
 import { describeWithSharedData, EVENTBRIDGE_PATTERNS_DIR } from '../shared-data';
 
 const corpus = EVENTBRIDGE_PATTERNS_DIR;

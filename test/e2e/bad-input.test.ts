@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAIM_CHECK_FIELD, type ClaimCheckDetail, ENV, S3_PREFIX } from '../../lambdas/shared/contract';
-import { batchBody, EventFactory } from '../../local/event-factory';
+import { CLAIM_CHECK_FIELD, type ClaimCheckDetail, ENV, S3_PREFIX } from '#lambdas/shared/contract';
+import { batchBody, EventFactory } from '#local/event-factory';
 import {
   busEvents,
   getObject,

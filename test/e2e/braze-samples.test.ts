@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readSampleFolder, type SimulationReport, simulate, withFreshIds } from '../../local/simulator';
+import { readSampleFolder, type SimulationReport, simulate, withFreshIds } from '#local/simulator/index';
 import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
 import { busEvents, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 

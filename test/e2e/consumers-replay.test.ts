@@ -28,8 +28,8 @@ import {
   SQSClient as QuerySqsClient,
 } from 'sqs-query-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventBridgeEvent } from '../../local/event-pattern';
-import { EventBridgeStandIn, LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import type { EventBridgeEvent } from '#local/event-pattern/index';
+import { EventBridgeStandIn, LOCAL_CREDENTIALS } from '#local/stand-ins/index';
 import { busEvents, post, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 const run = promisify(execFile);

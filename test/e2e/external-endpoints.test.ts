@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it, vi } from 'vitest';
-import { factoryEvents, simulate } from '../../local/simulator';
+import { factoryEvents, simulate } from '#local/simulator/index';
 import {
   EventBridgeStandIn,
   FaultProxy,
   LOCAL_CREDENTIALS,
   S3StandIn,
   SqsStandIn,
-} from '../../local/stand-ins';
+} from '#local/stand-ins/index';
 import { busIdCounts, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 describe('AWS_ENDPOINT_URL_* already set: local mode uses those endpoints', () => {

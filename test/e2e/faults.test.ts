@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../../lambdas/shared/contract';
-import { factoryEvents, simulate } from '../../local/simulator';
+import { ENV } from '#lambdas/shared/contract';
+import { factoryEvents, simulate } from '#local/simulator/index';
 import { busIdCounts, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 /** Braze-like retries, scaled down so a test takes seconds: same reactions, shorter waits. */

@@ -1,9 +1,9 @@
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_SOURCE } from '../../lambdas/shared/contract';
-import { BRAZE_EVENT_TYPES } from '../../lambdas/shared/event-types';
-import type { BrazeEvent } from '../../local/event-factory';
-import { factoryEvents, type SimulationReport, simulate } from '../../local/simulator';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import type { BrazeEvent } from '#local/event-factory';
+import { factoryEvents, type SimulationReport, simulate } from '#local/simulator/index';
 import {
   busEvents,
   busIdCounts,

@@ -15,10 +15,10 @@ import {
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULTS, ENV, S3_PREFIX } from '../../lambdas/shared/contract';
-import { EventFactory } from '../../local/event-factory';
-import { RECEIVER_FUNCTION_NAME, REDRIVE_FUNCTION_NAME } from '../../local/runtime';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { DEFAULTS, ENV, S3_PREFIX } from '#lambdas/shared/contract';
+import { EventFactory } from '#local/event-factory';
+import { RECEIVER_FUNCTION_NAME, REDRIVE_FUNCTION_NAME } from '#local/runtime/index';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins/index';
 import {
   busEvents,
   getObject,

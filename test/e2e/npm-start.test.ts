@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { factoryEvents, simulate } from '../../local/simulator';
+import { factoryEvents, simulate } from '#local/simulator/index';
 import { until } from './pipeline';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

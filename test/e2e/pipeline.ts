@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { type LocalPipeline, type StartLocalOptions, startLocal } from '../../local/runtime';
-import { LOCAL_CREDENTIALS } from '../../local/stand-ins';
+import { type LocalPipeline, type StartLocalOptions, startLocal } from '#local/runtime/index';
+import { LOCAL_CREDENTIALS } from '#local/stand-ins/index';
 
 export interface TestPipeline {
   pipeline: LocalPipeline;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrazeEvent } from '../../local/event-factory';
-import { runQueryCli } from '../../local/query/cli';
-import { factoryEvents, simulate } from '../../local/simulator';
+import type { BrazeEvent } from '#local/event-factory';
+import { runQueryCli } from '#local/query/cli';
+import { factoryEvents, simulate } from '#local/simulator/index';
 import { busEvents, busIdCounts, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 const EVENT_COUNT = 1_500;

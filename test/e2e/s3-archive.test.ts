@@ -3,8 +3,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrazeEvent } from '../../local/event-factory';
-import { factoryEvents, simulate } from '../../local/simulator';
+import type { BrazeEvent } from '#local/event-factory';
+import { factoryEvents, simulate } from '#local/simulator/index';
 import { listKeys, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 const TYPES = ['users.messages.email.Send', 'users.messages.email.Open', 'users.behaviors.CustomEvent'];

@@ -5,8 +5,8 @@
  * field and type are counted and logged once per function instance, the acknowledged field not.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DRIFT_LOG_MESSAGE } from '../../lambdas/receiver/drift';
-import { EventFactory } from '../../local/event-factory';
+import { DRIFT_LOG_MESSAGE } from '#lambdas/receiver/drift';
+import { EventFactory } from '#local/event-factory';
 import { busEvents, post, startTestPipeline, type TestPipeline, until } from './pipeline';
 
 describe('schema drift through local mode', () => {

@@ -5,8 +5,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../lambdas/receiver/handler';
-import { createTelemetry } from '../../lambdas/shared/telemetry';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { createTelemetry } from '#lambdas/shared/telemetry';
 import {
   type ApiEventOptions,
   acceptEveryEntry,

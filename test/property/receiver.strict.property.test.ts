@@ -11,9 +11,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../lambdas/receiver/handler';
-import { createTelemetry } from '../../lambdas/shared/telemetry';
-import { EventFactory } from '../../local/event-factory';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { EventFactory } from '#local/event-factory';
 import { strictPutEvents, strictPutObject, strictSendMessageBatch } from '../unit/receiver/strict-fakes';
 import {
   apiEvent,

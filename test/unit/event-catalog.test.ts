@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_CATALOG } from '../../lambdas/shared/event-catalog';
-import { KNOWN_EVENT_TYPE_NAMES } from '../../lambdas/shared/event-type-names';
+import { EVENT_CATALOG } from '#lambdas/shared/event-catalog';
+import { KNOWN_EVENT_TYPE_NAMES } from '#lambdas/shared/event-type-names';
 import {
   BRAZE_EVENT_TYPES,
   catalogEntry,
@@ -8,8 +8,8 @@ import {
   parseFieldSpec,
   propertyFields,
   selects,
-} from '../../lambdas/shared/event-types';
-import { EventFactory, expandSelectors } from '../../local/event-factory';
+} from '#lambdas/shared/event-types';
+import { EventFactory, expandSelectors } from '#local/event-factory';
 
 describe('event catalog', () => {
   it('lists the 96 event types a Custom HTTP connector sends, each once', () => {

@@ -10,14 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { type EventBridgeEvent, toEventBridgeEvent } from '#local/event-pattern/envelope';
 import {
   type CompiledEventPattern,
   compileEventPattern,
   InvalidEventPatternError,
   parseEventJson,
   stringifyEventJson,
-} from '../../event-pattern';
-import { type EventBridgeEvent, toEventBridgeEvent } from '../../event-pattern/envelope';
+} from '#local/event-pattern/index';
 import { type AwsJsonOperation, AwsJsonServer, AwsServiceError } from '../aws-json-server';
 import { EventBridgeFaults } from './faults';
 import { FirehoseDeliveryStream, type ObjectStore } from './firehose';

@@ -3,7 +3,7 @@
  * the receiver's retries and spillover. Random choices come from a seedable generator so a
  * failing run can be replayed.
  */
-import { seededRandom } from '../../event-factory';
+import { seededRandom } from '#local/event-factory';
 import { AwsServiceError } from '../aws-json-server';
 
 /** `internal`: HTTP 500 `InternalException`; `throttling`: HTTP 400 `ThrottlingException`. */

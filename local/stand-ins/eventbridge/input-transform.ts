@@ -3,8 +3,8 @@
  * `Input`, or an `InputTransformer` template filled from the event. Pure. Numbers are written as the
  * event had them (`stringifyEventJson`), never rounded through a double.
  */
-import type { EventBridgeEvent } from '../../event-pattern/envelope';
-import { stringifyEventJson } from '../../event-pattern/event-json';
+import type { EventBridgeEvent } from '#local/event-pattern/envelope';
+import { stringifyEventJson } from '#local/event-pattern/event-json';
 import type { RouteTarget } from './routes';
 
 /**

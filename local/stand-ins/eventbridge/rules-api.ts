@@ -19,7 +19,7 @@ import {
   type CompiledEventPattern,
   compileEventPattern,
   InvalidEventPatternError,
-} from '../../event-pattern';
+} from '#local/event-pattern/index';
 import { type AwsJsonOperation, AwsServiceError } from '../aws-json-server';
 import { eventBusNameOf } from './put-events-validation';
 import type { InputTransformer, Route, RouteTarget } from './routes';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEventBridgeEvent, toEventTime } from '../../../local/event-pattern';
+import { toEventBridgeEvent, toEventTime } from '#local/event-pattern/index';
 
 const entry = {
   Source: 'braze.currents',

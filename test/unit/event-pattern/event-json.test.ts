@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toEventBridgeEvent } from '../../../local/event-pattern/envelope';
+import { toEventBridgeEvent } from '#local/event-pattern/envelope';
 import {
   eventNumber,
   isLosslessNumber,
   parseEventJson,
   stringifyEventJson,
-} from '../../../local/event-pattern/event-json';
+} from '#local/event-pattern/event-json';
 
 describe('parseEventJson and stringifyEventJson', () => {
   it('keeps the text of every number JSON.parse would change, and writes it back unchanged', () => {

@@ -4,7 +4,7 @@
  * conformance corpus).
  */
 import { describe, expect, it } from 'vitest';
-import { testEventPattern } from '../../../local/event-pattern';
+import { testEventPattern } from '#local/event-pattern/index';
 
 type Case = [description: string, operand: unknown[], value: unknown, expected: boolean];
 

@@ -3,17 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
-import { EventFactory } from '../../../local/event-factory';
-import { InvalidEventPatternError } from '../../../local/event-pattern';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { EventFactory } from '#local/event-factory';
+import { InvalidEventPatternError } from '#local/event-pattern/index';
 import {
   fixtureEvents,
   patternFromRuleFile,
   sampleEvents,
   tryPattern,
-} from '../../../local/event-pattern/pattern-trial';
-import { runPatternCli } from '../../../local/pattern-cli';
-import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../../shared-data';
+} from '#local/event-pattern/pattern-trial';
+import { runPatternCli } from '#local/pattern-cli';
+import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '#test/shared-data';
 
 const scratch = mkdtempSync(join(tmpdir(), 'pattern-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

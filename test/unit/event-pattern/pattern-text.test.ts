@@ -2,11 +2,7 @@
  * Patterns given as JSON text (as in a rule file or `put-rule`): read the way the service reads them.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  compileEventPattern,
-  InvalidEventPatternError,
-  testEventPattern,
-} from '../../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError, testEventPattern } from '#local/event-pattern/index';
 
 function refusal(text: string): InvalidEventPatternError {
   try {

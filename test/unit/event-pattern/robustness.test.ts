@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileEventPattern, InvalidEventPatternError } from '../../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError } from '#local/event-pattern/index';
 
 type Outcome = { refused: string } | { compiled: ReturnType<typeof compileEventPattern> };
 

@@ -3,7 +3,7 @@
  * arrays (of values and of objects), `$or`, and the envelope fields of a real delivery.
  */
 import { describe, expect, it } from 'vitest';
-import { compileEventPattern, testEventPattern, toEventBridgeEvent } from '../../../local/event-pattern';
+import { compileEventPattern, testEventPattern, toEventBridgeEvent } from '#local/event-pattern/index';
 
 const purchase = toEventBridgeEvent(
   {

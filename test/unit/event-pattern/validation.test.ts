@@ -2,7 +2,7 @@
  * Patterns EventBridge refuses, each with the service's reason, and edge patterns it accepts.
  */
 import { describe, expect, it } from 'vitest';
-import { compileEventPattern, InvalidEventPatternError } from '../../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError } from '#local/event-pattern/index';
 
 function refusal(pattern: unknown): InvalidEventPatternError {
   try {

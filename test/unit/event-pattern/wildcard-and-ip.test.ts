@@ -1,14 +1,14 @@
 /** The two operators with their own small engines: wildcard globs and IP ranges, against simple oracles. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ipInRange, parseCidr, parseIp } from '../../../local/event-pattern/ip';
+import { ipInRange, parseCidr, parseIp } from '#local/event-pattern/ip';
 import {
   MAX_WILDCARD_COMPLEXITY,
   matchesWildcard,
   parseWildcard,
   type WildcardPattern,
   wildcardComplexity,
-} from '../../../local/event-pattern/wildcard';
+} from '#local/event-pattern/wildcard';
 
 function parsed(pattern: string): WildcardPattern {
   const result = parseWildcard(pattern);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type CliProcess, describeFailure, runCli, UserError, usageError } from '../../../lib/cli';
-import { InvalidBridgeConfigError, parseBridgeConfig } from '../../../lib/config';
+import { type CliProcess, describeFailure, runCli, UserError, usageError } from '#lib/cli';
+import { InvalidBridgeConfigError, parseBridgeConfig } from '#lib/config';
 
 function fakeProcess() {
   const state: { stderr: string; exit?: number; exitCode?: number } = { stderr: '' };

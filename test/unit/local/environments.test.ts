@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { lambdaEnvironments } from '../../../local/runtime/environments';
+import { lambdaEnvironments } from '#local/runtime/environments';
 
 const context = {} as Context;
 

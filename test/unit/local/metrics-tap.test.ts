@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricsTap, parseEmf } from '../../../local/runtime/metrics-tap';
+import { MetricsTap, parseEmf } from '#local/runtime/metrics-tap';
 
 const emf = JSON.stringify({
   _aws: {

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NAMED_QUERIES, namedQuery } from '../../../lib/constructs/query-schema';
-import { type BrazeEvent, EventFactory } from '../../../local/event-factory';
-import { arrivalPartition, writeArchiveObjects } from '../../../local/query/archive-files';
-import { LocalArchiveQuery } from '../../../local/query/archive-query';
+import { NAMED_QUERIES, namedQuery } from '#lib/constructs/query-schema';
+import { type BrazeEvent, EventFactory } from '#local/event-factory';
+import { arrivalPartition, writeArchiveObjects } from '#local/query/archive-files';
+import { LocalArchiveQuery } from '#local/query/archive-query';
 
 const DAY = 86_400;
 const BUCKET = 'archivebucket-test';

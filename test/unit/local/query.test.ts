@@ -2,17 +2,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventColumns, PARTITION_COLUMNS } from '../../../lib/constructs/query-schema';
-import { writeArchiveObjects } from '../../../local/query/archive-files';
+import { eventColumns, PARTITION_COLUMNS } from '#lib/constructs/query-schema';
+import { writeArchiveObjects } from '#local/query/archive-files';
 import {
   ArchiveNotFoundError,
   duckDbType,
   LocalArchiveQuery,
   QuerySqlError,
-} from '../../../local/query/archive-query';
-import { athenaProjectedEventTypes, DEFAULT_DATA_DIR, runQueryCli } from '../../../local/query/cli';
-import { formatCsv, formatJson, formatTable } from '../../../local/query/format';
-import { DEFAULT_DATA_DIR as LOCAL_MODE_DATA_DIR } from '../../../local/runtime/start-local';
+} from '#local/query/archive-query';
+import { athenaProjectedEventTypes, DEFAULT_DATA_DIR, runQueryCli } from '#local/query/cli';
+import { formatCsv, formatJson, formatTable } from '#local/query/format';
+import { DEFAULT_DATA_DIR as LOCAL_MODE_DATA_DIR } from '#local/runtime/start-local';
 
 const BUCKET = 'archivebucket1234';
 const ARRIVAL = new Date('2026-03-04T05:06:07Z');

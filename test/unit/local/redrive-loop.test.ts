@@ -1,14 +1,14 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lambdaContext } from '../../../local/runtime/lambda-context';
+import { lambdaContext } from '#local/runtime/lambda-context';
 import {
   messagesToDelete,
   type RedriveLoop,
   startRedriveLoop,
   toSqsRecord,
-} from '../../../local/runtime/redrive-loop';
-import { SqsStandIn } from '../../../local/stand-ins/sqs/sqs-stand-in';
+} from '#local/runtime/redrive-loop';
+import { SqsStandIn } from '#local/stand-ins/sqs/sqs-stand-in';
 
 function record(messageId: string): SQSRecord {
   return toSqsRecord(

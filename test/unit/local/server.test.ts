@@ -10,7 +10,7 @@ import {
   payloadHeaders,
   startReceiverServer,
   toHttpApiEvent,
-} from '../../../local/server';
+} from '#local/server';
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {

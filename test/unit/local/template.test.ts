@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readPipelineFunctions, resolveEnvironment } from '../../../local/runtime/template';
+import { readPipelineFunctions, resolveEnvironment } from '#local/runtime/template';
 
 const template = {
   Resources: {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateToken, localTokens, parseTokenList } from '../../../local/runtime/tokens';
+import { generateToken, localTokens, parseTokenList } from '#local/runtime/tokens';
 
 describe('local tokens', () => {
   let dir: string | undefined;

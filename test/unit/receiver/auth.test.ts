@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isActiveToken, parseBearer, sourceIpAllowList, tokenDigest } from '../../../lambdas/receiver/auth';
+import { isActiveToken, parseBearer, sourceIpAllowList, tokenDigest } from '#lambdas/receiver/auth';
 
 describe('parseBearer', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { claimCheckKey, pointerDetail, toPointer } from '../../../lambdas/receiver/claim-check';
-import { entrySize } from '../../../lambdas/shared/bus-entry';
-import { prepareEvents } from '../../../lambdas/shared/entries';
+import { claimCheckKey, pointerDetail, toPointer } from '#lambdas/receiver/claim-check';
+import { entrySize } from '#lambdas/shared/bus-entry';
+import { prepareEvents } from '#lambdas/shared/entries';
 
 const receivedAt = new Date('2026-11-23T12:00:00Z');
 

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeBody } from '../../../lambdas/receiver/decode';
+import { decodeBody } from '#lambdas/receiver/decode';
 
 const limits = { maxBodyBytes: 1_000, maxDecompressedBytes: 10_000 };
 

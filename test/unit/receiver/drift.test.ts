@@ -15,13 +15,13 @@ import {
   DRIFT_LOG_MESSAGE,
   type DriftInput,
   MAX_LOGGED_FINDINGS,
-} from '../../../lambdas/receiver/drift';
-import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
-import { parseCatalogExtras } from '../../../lambdas/shared/catalog-extras';
-import { METRIC } from '../../../lambdas/shared/contract';
-import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
-import { createTelemetry } from '../../../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../../../local/event-factory';
+} from '#lambdas/receiver/drift';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { parseCatalogExtras } from '#lambdas/shared/catalog-extras';
+import { METRIC } from '#lambdas/shared/contract';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import {
   acceptEveryEntry,
   apiEvent,

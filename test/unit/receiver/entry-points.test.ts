@@ -19,27 +19,27 @@ function stubReceiverEnv() {
 describe('lambdas/receiver/index', () => {
   it('exports a handler when the environment is complete', async () => {
     stubReceiverEnv();
-    const module = await import('../../../lambdas/receiver/index');
+    const module = await import('#lambdas/receiver/index');
     expect(typeof module.handler).toBe('function');
   });
 
   it('fails at load, naming the variable, when the environment is not', async () => {
     stubReceiverEnv();
     vi.stubEnv('MAX_BODY_BYTES', 'a lot');
-    await expect(import('../../../lambdas/receiver/index')).rejects.toThrow(/MAX_BODY_BYTES/);
+    await expect(import('#lambdas/receiver/index')).rejects.toThrow(/MAX_BODY_BYTES/);
   });
 });
 
 describe('lambdas/redrive/index', () => {
   it('exports a handler when the environment is complete', async () => {
     stubReceiverEnv();
-    const module = await import('../../../lambdas/redrive/index');
+    const module = await import('#lambdas/redrive/index');
     expect(typeof module.handler).toBe('function');
   });
 
   it('fails at load without a bus name', async () => {
     stubReceiverEnv();
     vi.stubEnv('EVENT_BUS_NAME', '');
-    await expect(import('../../../lambdas/redrive/index')).rejects.toThrow(/EVENT_BUS_NAME/);
+    await expect(import('#lambdas/redrive/index')).rejects.toThrow(/EVENT_BUS_NAME/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../../lambdas/receiver/envelope';
+import { parseEnvelope } from '#lambdas/receiver/envelope';
 
 describe('parseEnvelope', () => {
   it.each(['', '   \n', '{}', '{"events":[]}'])('%j carries no events', (text) => {

@@ -14,10 +14,10 @@ import {
   buildReceiverDeps,
   createReceiverHandler,
   type ReceiverHandlerDeps,
-} from '../../../lambdas/receiver/handler';
-import { CLAIM_CHECK_FIELD, DEFAULT_EVENT_SOURCE, METRIC } from '../../../lambdas/shared/contract';
-import { createTelemetry } from '../../../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../../../local/event-factory';
+} from '#lambdas/receiver/handler';
+import { CLAIM_CHECK_FIELD, DEFAULT_EVENT_SOURCE, METRIC } from '#lambdas/shared/contract';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import {
   type ApiEventOptions,
   acceptEveryEntry,

@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HTTP_ANSWERS, httpResponse } from '../../../lambdas/receiver/http';
-import { AUTH_MESSAGES, type BatchReport } from '../../../lambdas/receiver/receive';
+import { HTTP_ANSWERS, httpResponse } from '#lambdas/receiver/http';
+import { AUTH_MESSAGES, type BatchReport } from '#lambdas/receiver/receive';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 

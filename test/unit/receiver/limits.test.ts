@@ -10,13 +10,13 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
-import { MAX_EVENTS_PER_REQUEST } from '../../../lambdas/receiver/receive';
-import { LAMBDA_LIMITS } from '../../../lambdas/shared/aws-limits';
-import { MAX_BODY_CAP_BYTES } from '../../../lambdas/shared/body-cap';
-import { realClock } from '../../../lambdas/shared/publisher';
-import { createTelemetry } from '../../../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../../../local/event-factory';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { MAX_EVENTS_PER_REQUEST } from '#lambdas/receiver/receive';
+import { LAMBDA_LIMITS } from '#lambdas/shared/aws-limits';
+import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
+import { realClock } from '#lambdas/shared/publisher';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import { strictPutEvents, strictPutObject, strictSendMessageBatch } from './strict-fakes';
 import {
   type ApiEventOptions,

@@ -4,18 +4,18 @@
  * stands for. The HTTP answers of the same cases are in handler.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { tokenDigest } from '../../../lambdas/receiver/auth';
-import { outcomeMetrics } from '../../../lambdas/receiver/metrics';
+import { tokenDigest } from '#lambdas/receiver/auth';
+import { outcomeMetrics } from '#lambdas/receiver/metrics';
 import {
   AUTH_MESSAGES,
   createReceiver,
   MAX_EVENTS_PER_REQUEST,
   type ReceiverDeps,
   type ReceiverRequest,
-} from '../../../lambdas/receiver/receive';
-import type { BusEntry } from '../../../lambdas/shared/bus-entry';
-import { METRIC } from '../../../lambdas/shared/contract';
-import { DEFAULT_BACKOFF, type PutEventsEntryOutcome } from '../../../lambdas/shared/publisher';
+} from '#lambdas/receiver/receive';
+import type { BusEntry } from '#lambdas/shared/bus-entry';
+import { METRIC } from '#lambdas/shared/contract';
+import { DEFAULT_BACKOFF, type PutEventsEntryOutcome } from '#lambdas/shared/publisher';
 import { fakeClock, NOW, TOKEN } from './support';
 
 const SETTINGS = {

@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { vi } from 'vitest';
-import { loadReceiverConfig, type ReceiverConfig } from '../../../lambdas/shared/config';
+import { loadReceiverConfig, type ReceiverConfig } from '#lambdas/shared/config';
 
 export const TOKEN = 'good-token-0123456789abcdefghijklmnop';
 export const BUS = 'currents-bus';

@@ -6,8 +6,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildReceiverDeps, createReceiverHandler } from '../../../lambdas/receiver/handler';
-import { createTelemetry } from '../../../lambdas/shared/telemetry';
+import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
+import { createTelemetry } from '#lambdas/shared/telemetry';
 import {
   apiEvent,
   captureOutput,

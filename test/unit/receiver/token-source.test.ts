@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isActiveToken } from '../../../lambdas/receiver/auth';
-import { staticTokenSource, tokensFromSecret } from '../../../lambdas/receiver/token-source';
+import { isActiveToken } from '#lambdas/receiver/auth';
+import { staticTokenSource, tokensFromSecret } from '#lambdas/receiver/token-source';
 
 describe('tokensFromSecret', () => {
   it('takes every non-empty string under a key starting with token, and the tokens array', () => {

@@ -11,11 +11,11 @@ import {
   EntriesStillFailing,
   REDRIVE_RESERVE_MS,
   type RedriveDeps,
-} from '../../../lambdas/redrive/redrive';
-import type { BusEntry } from '../../../lambdas/shared/bus-entry';
-import { DeadlineError } from '../../../lambdas/shared/deadline';
-import { DEFAULT_BACKOFF, type PutEventsEntryOutcome } from '../../../lambdas/shared/publisher';
-import { buildSpilloverBodies } from '../../../lambdas/shared/spillover';
+} from '#lambdas/redrive/redrive';
+import type { BusEntry } from '#lambdas/shared/bus-entry';
+import { DeadlineError } from '#lambdas/shared/deadline';
+import { DEFAULT_BACKOFF, type PutEventsEntryOutcome } from '#lambdas/shared/publisher';
+import { buildSpilloverBodies } from '#lambdas/shared/spillover';
 import { fakeClock } from '../receiver/support';
 
 const entry = (id: string): BusEntry => ({

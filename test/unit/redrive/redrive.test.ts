@@ -8,14 +8,14 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildRedriveDeps, createRedriveHandler } from '../../../lambdas/redrive/handler';
-import type { BusEntry } from '../../../lambdas/shared/bus-entry';
-import { loadRedriveConfig } from '../../../lambdas/shared/config';
-import { METRIC } from '../../../lambdas/shared/contract';
-import { realClock } from '../../../lambdas/shared/publisher';
-import { buildSpilloverBodies } from '../../../lambdas/shared/spillover';
-import { createTelemetry } from '../../../lambdas/shared/telemetry';
-import { batchBody, EventFactory } from '../../../local/event-factory';
+import { buildRedriveDeps, createRedriveHandler } from '#lambdas/redrive/handler';
+import type { BusEntry } from '#lambdas/shared/bus-entry';
+import { loadRedriveConfig } from '#lambdas/shared/config';
+import { METRIC } from '#lambdas/shared/contract';
+import { realClock } from '#lambdas/shared/publisher';
+import { buildSpilloverBodies } from '#lambdas/shared/spillover';
+import { createTelemetry } from '#lambdas/shared/telemetry';
+import { batchBody, EventFactory } from '#local/event-factory';
 import {
   acceptEveryEntry,
   BUCKET,

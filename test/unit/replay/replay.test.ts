@@ -5,21 +5,21 @@ import { gzipSync } from 'node:zlib';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventBridgeClientConfig, eventBridgePort } from '../../../lambdas/shared/aws';
+import { eventBridgeClientConfig, eventBridgePort } from '#lambdas/shared/aws';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
   partitionHours,
   s3ArchiveStore,
-} from '../../../local/replay/archive-reader';
-import { parseReplayArguments } from '../../../local/replay/arguments';
-import { replay } from '../../../local/replay/replay';
+} from '#local/replay/archive-reader';
+import { parseReplayArguments } from '#local/replay/arguments';
+import { replay } from '#local/replay/replay';
 import {
   EventBridgeStandIn,
   LOCAL_CREDENTIALS,
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   S3StandIn,
-} from '../../../local/stand-ins';
+} from '#local/stand-ins/index';
 
 /** Writes one archive object as local mode keeps it: a plain gzip file at <dataDir>/s3/<bucket>/<key>. */
 function writeArchiveObject(

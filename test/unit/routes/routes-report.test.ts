@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BRAZE_EVENT_TYPES, propertyFields } from '../../../lambdas/shared/event-types';
-import { routingReport, summarizeTypes } from '../../../local/routes/report';
-import { runRoutesCli, synthesizeAppTemplate } from '../../../local/routes-cli';
-import type { CloudFormationTemplate } from '../../../local/stand-ins/eventbridge/routes';
-import { synthesize } from '../../cdk/synth';
+import { BRAZE_EVENT_TYPES, propertyFields } from '#lambdas/shared/event-types';
+import { routingReport, summarizeTypes } from '#local/routes/report';
+import { runRoutesCli, synthesizeAppTemplate } from '#local/routes-cli';
+import type { CloudFormationTemplate } from '#local/stand-ins/eventbridge/routes';
+import { synthesize } from '#test/cdk/synth';
 
 const EMAIL_TYPES = BRAZE_EVENT_TYPES.filter((type) => type.startsWith('users.messages.email.'));
 const SMS_TYPES = BRAZE_EVENT_TYPES.filter((type) => type.startsWith('users.messages.sms.'));

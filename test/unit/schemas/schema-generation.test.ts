@@ -4,18 +4,13 @@
  * exactly as they reach a rule (the receiver's entry builder, then EventBridge's envelope).
  */
 import { describe, expect, it } from 'vitest';
-import { toPointer } from '../../../lambdas/receiver/claim-check';
-import { DEFAULT_EVENT_SOURCE } from '../../../lambdas/shared/contract';
-import { prepareEvents } from '../../../lambdas/shared/entries';
-import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
-import {
-  DRAFT_04,
-  eventSchema,
-  registrySchemas,
-  schemaName,
-} from '../../../lib/constructs/schema-registry-schemas';
-import { EventFactory } from '../../../local/event-factory';
-import { toEventBridgeEvent } from '../../../local/event-pattern';
+import { toPointer } from '#lambdas/receiver/claim-check';
+import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
+import { prepareEvents } from '#lambdas/shared/entries';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { DRAFT_04, eventSchema, registrySchemas, schemaName } from '#lib/constructs/schema-registry-schemas';
+import { EventFactory } from '#local/event-factory';
+import { toEventBridgeEvent } from '#local/event-pattern/index';
 import { draft04Validator } from './validator';
 
 const validator = draft04Validator();

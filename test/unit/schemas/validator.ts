@@ -3,7 +3,7 @@
  * validate an event: EventBridge's `x-amazon-events-*` annotations known, `date-time` checked.
  */
 import Ajv04 from 'ajv-draft-04';
-import type { JsonSchema } from '../../../lib/constructs/schema-registry-schemas';
+import type { JsonSchema } from '#lib/constructs/schema-registry-schemas';
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -10,7 +10,7 @@ import {
   objectStorePort,
   PUT_EVENTS_REQUEST_TIMEOUT_MS,
   spilloverPort,
-} from '../../../lambdas/shared/aws';
+} from '#lambdas/shared/aws';
 import { testClients } from '../receiver/support';
 
 const eventBridge = mockClient(EventBridgeClient);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type BusEntry, entrySize } from '../../../lambdas/shared/bus-entry';
-import { chunkBySize, chunkForPutEvents } from '../../../lambdas/shared/chunking';
+import { type BusEntry, entrySize } from '#lambdas/shared/bus-entry';
+import { chunkBySize, chunkForPutEvents } from '#lambdas/shared/chunking';
 
 const entry = (detail: string, resources?: string[]): BusEntry => ({
   Source: 'braze.currents',

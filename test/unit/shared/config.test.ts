@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { s3ClientConfig } from '../../../lambdas/shared/aws';
-import { ConfigError, loadReceiverConfig, loadRedriveConfig } from '../../../lambdas/shared/config';
-import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '../../../lambdas/shared/contract';
+import { s3ClientConfig } from '#lambdas/shared/aws';
+import { ConfigError, loadReceiverConfig, loadRedriveConfig } from '#lambdas/shared/config';
+import { DEFAULT_EVENT_SOURCE, DEFAULTS } from '#lambdas/shared/contract';
 
 const base = {
   EVENT_BUS_NAME: 'bus',

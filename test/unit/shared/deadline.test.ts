@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeadlineError, timeLeft, withDeadline } from '../../../lambdas/shared/deadline';
+import { DeadlineError, timeLeft, withDeadline } from '#lambdas/shared/deadline';
 
 describe('withDeadline', () => {
   it('passes the answer through when the call answers in time', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entrySize } from '../../../lambdas/shared/bus-entry';
-import { brazeTime, prepareEvents, resourcesFromQuery } from '../../../lambdas/shared/entries';
+import { entrySize } from '#lambdas/shared/bus-entry';
+import { brazeTime, prepareEvents, resourcesFromQuery } from '#lambdas/shared/entries';
 
 const receivedAt = new Date('2026-11-23T12:00:00Z');
 const context = { source: 'braze.currents', resources: [], receivedAt };

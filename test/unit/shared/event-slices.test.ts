@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sliceEvents } from '../../../lambdas/shared/event-slices';
+import { sliceEvents } from '#lambdas/shared/event-slices';
 
 describe('sliceEvents', () => {
   it('returns the exact source text of each event, blanks and number spelling included', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BusEntry } from '../../../lambdas/shared/bus-entry';
+import type { BusEntry } from '#lambdas/shared/bus-entry';
 import {
   backoffDelay,
   isRetryableCallError,
@@ -8,7 +8,7 @@ import {
   type PutEventsPort,
   publishEntries,
   type RetryPolicy,
-} from '../../../lambdas/shared/publisher';
+} from '#lambdas/shared/publisher';
 
 const item = (id: string, bytes = 100): PublishItem & { id: string } => ({
   id,

@@ -5,7 +5,7 @@ import {
   quarantineBody,
   quarantineKey,
   safeKeySegment,
-} from '../../../lambdas/shared/quarantine';
+} from '#lambdas/shared/quarantine';
 
 describe('quarantine keys', () => {
   it('one key per batch and reason, partitioned by UTC date', () => {

@@ -4,10 +4,10 @@
  * synth can never make every cold start throw.
  */
 import { describe, expect, it } from 'vitest';
-import { sourceIpAllowList } from '../../../lambdas/receiver/auth';
-import { MAX_BODY_CAP_BYTES } from '../../../lambdas/shared/body-cap';
-import { loadReceiverConfig } from '../../../lambdas/shared/config';
-import { parseBridgeConfig } from '../../../lib/config';
+import { sourceIpAllowList } from '#lambdas/receiver/auth';
+import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
+import { loadReceiverConfig } from '#lambdas/shared/config';
+import { parseBridgeConfig } from '#lib/config';
 
 const baseEnv = {
   EVENT_BUS_NAME: 'bus',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BusEntry } from '../../../lambdas/shared/bus-entry';
+import type { BusEntry } from '#lambdas/shared/bus-entry';
 import {
   buildSpilloverBodies,
   parseSpilloverMessage,
@@ -7,7 +7,7 @@ import {
   type SpilloverMessage,
   type SpilloverPort,
   sendToSpillover,
-} from '../../../lambdas/shared/spillover';
+} from '#lambdas/shared/spillover';
 
 const entry = (detail: string, resources?: string[]): BusEntry => ({
   Source: 'braze.currents',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from '../../../local/simulator/backoff';
-import { formatReport } from '../../../local/simulator/format';
-import { reactionTo, splitInHalves, toBatches } from '../../../local/simulator/reaction';
+import { backoffDelayMs, parseRetryAfterMs, retryDelayMs } from '#local/simulator/backoff';
+import { formatReport } from '#local/simulator/format';
+import { reactionTo, splitInHalves, toBatches } from '#local/simulator/reaction';
 
 describe("Braze's reaction to each status", () => {
   it.each([

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BRAZE_EVENT_TYPES } from '../../../lambdas/shared/event-types';
-import { simulate } from '../../../local/simulator/simulator';
-import { factoryEvents, readSampleFolder, withFreshIds } from '../../../local/simulator/sources';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { simulate } from '#local/simulator/simulator';
+import { factoryEvents, readSampleFolder, withFreshIds } from '#local/simulator/sources';
 import { type ScriptedAnswer, startScriptedServer } from './scripted-server';
 
 const fast = { baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 20 };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsJsonServer, AwsServiceError } from '../../../local/stand-ins/aws-json-server';
+import { AwsJsonServer, AwsServiceError } from '#local/stand-ins/aws-json-server';
 
 describe('AwsJsonServer (the AWS JSON protocol side of the stand-ins)', () => {
   let server: AwsJsonServer;

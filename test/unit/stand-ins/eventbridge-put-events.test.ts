@@ -5,9 +5,9 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PUT_EVENTS_LIMITS } from '../../../lambdas/shared/contract';
-import { EventBridgeStandIn } from '../../../local/stand-ins/eventbridge/eventbridge-stand-in';
-import { entrySize } from '../../../local/stand-ins/eventbridge/put-events-validation';
+import { PUT_EVENTS_LIMITS } from '#lambdas/shared/contract';
+import { EventBridgeStandIn } from '#local/stand-ins/eventbridge/eventbridge-stand-in';
+import { entrySize } from '#local/stand-ins/eventbridge/put-events-validation';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

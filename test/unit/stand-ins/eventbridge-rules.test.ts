@@ -16,13 +16,13 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileEventPattern, InvalidEventPatternError } from '../../../local/event-pattern';
+import { compileEventPattern, InvalidEventPatternError } from '#local/event-pattern/index';
 import {
   type CloudFormationTemplate,
   LOCAL_CREDENTIALS,
   type StandIns,
   startStandIns,
-} from '../../../local/stand-ins';
+} from '#local/stand-ins/index';
 
 const template: CloudFormationTemplate = {
   Resources: {

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FaultProxy } from '../../../local/stand-ins/fault-proxy';
-import { S3_CLIENT_SETTINGS_FOR_STAND_IN, S3StandIn } from '../../../local/stand-ins/s3-stand-in';
-import { SqsStandIn } from '../../../local/stand-ins/sqs/sqs-stand-in';
+import { FaultProxy } from '#local/stand-ins/fault-proxy';
+import { S3_CLIENT_SETTINGS_FOR_STAND_IN, S3StandIn } from '#local/stand-ins/s3-stand-in';
+import { SqsStandIn } from '#local/stand-ins/sqs/sqs-stand-in';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 

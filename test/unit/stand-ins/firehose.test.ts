@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventTypePartitionValue } from '../../../lambdas/shared/archive-partition';
+import { eventTypePartitionValue } from '#lambdas/shared/archive-partition';
 import {
   evaluatePrefix,
   FirehoseDeliveryStream,
@@ -9,9 +9,9 @@ import {
   jqUri,
   type ObjectStore,
   partitionPrefix,
-} from '../../../local/stand-ins/eventbridge/firehose';
-import type { FirehoseDestination } from '../../../local/stand-ins/eventbridge/routes';
-import { parseMetadataExtractionQuery } from '../../../local/stand-ins/eventbridge/routes';
+} from '#local/stand-ins/eventbridge/firehose';
+import type { FirehoseDestination } from '#local/stand-ins/eventbridge/routes';
+import { parseMetadataExtractionQuery } from '#local/stand-ins/eventbridge/routes';
 
 const arrival = new Date('2026-03-04T05:06:07Z');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toEventBridgeEvent } from '../../../local/event-pattern/envelope';
-import { selectJsonPath, targetInput } from '../../../local/stand-ins/eventbridge/input-transform';
-import type { RouteTarget } from '../../../local/stand-ins/eventbridge/routes';
+import { toEventBridgeEvent } from '#local/event-pattern/envelope';
+import { selectJsonPath, targetInput } from '#local/stand-ins/eventbridge/input-transform';
+import type { RouteTarget } from '#local/stand-ins/eventbridge/routes';
 
 const event = toEventBridgeEvent(
   {

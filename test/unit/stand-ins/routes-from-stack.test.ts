@@ -5,15 +5,15 @@ import { gunzipSync } from 'node:zlib';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_EVENT_SOURCE, S3_PREFIX } from '../../../lambdas/shared/contract';
-import { buildApp } from '../../../lib/app';
+import { DEFAULT_EVENT_SOURCE, S3_PREFIX } from '#lambdas/shared/contract';
+import { buildApp } from '#lib/app';
 import {
   type CloudFormationTemplate,
   LOCAL_CREDENTIALS,
   loadRoutes,
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   startStandIns,
-} from '../../../local/stand-ins';
+} from '#local/stand-ins/index';
 
 function synthesizedTemplate(): CloudFormationTemplate {
   const { app, stack } = buildApp({ bundle: false });

@@ -3,7 +3,7 @@ import {
   type CloudFormationTemplate,
   loadRoutes,
   referencedLogicalId,
-} from '../../../local/stand-ins/eventbridge/routes';
+} from '#local/stand-ins/eventbridge/routes';
 
 describe('referencedLogicalId', () => {
   it('reads Ref and both forms of Fn::GetAtt, and nothing else', () => {

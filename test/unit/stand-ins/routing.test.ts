@@ -20,8 +20,8 @@ import {
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   type StandIns,
   startStandIns,
-} from '../../../local/stand-ins';
-import { until } from '../../wait';
+} from '#local/stand-ins/index';
+import { until } from '#test/wait';
 
 /** A small stack in the shape `cdk synth` writes: a bus, an archive through Firehose, three consumers. */
 const template: CloudFormationTemplate = {

@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksumOf } from '../../../local/stand-ins/s3/checksums';
-import {
-  componentsToKey,
-  decodeSegment,
-  encodeSegment,
-  keyToComponents,
-} from '../../../local/stand-ins/s3/key-path';
+import { checksumOf } from '#local/stand-ins/s3/checksums';
+import { componentsToKey, decodeSegment, encodeSegment, keyToComponents } from '#local/stand-ins/s3/key-path';
 
 /** Legal S3 keys: 1 to 1,024 bytes of UTF-8 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). */
 const legalKey = fc

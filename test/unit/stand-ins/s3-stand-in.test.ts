@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { S3StandIn } from '../../../local/stand-ins/s3-stand-in';
+import { S3StandIn } from '#local/stand-ins/s3-stand-in';
 
 // Any credentials: the stand-in must accept whatever local mode's handlers sign with.
 const credentials = { accessKeyId: 'AKIALOCALTEST', secretAccessKey: 'local' };

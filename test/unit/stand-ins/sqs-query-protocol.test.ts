@@ -24,7 +24,7 @@ import {
   SQSClient,
 } from 'sqs-query-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqsStandIn } from '../../../local/stand-ins/sqs/sqs-stand-in';
+import { SqsStandIn } from '#local/stand-ins/sqs/sqs-stand-in';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
