@@ -268,12 +268,14 @@ async function main(): Promise<void> {
   );
 
   const cold = await measureColdStart();
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
   console.log(
-    `(c) cold start vs a bundle of the bare EventBridge client (same esbuild options, median of ${cold.runs} fresh processes each):`,
+    `(c) cold start vs a bundle of the bare EventBridge client (built as the stack builds functions, median of ${cold.runs} fresh processes each):`,
   );
   console.log(
-    `    size ${(cold.receiverBytes / 1024).toFixed(0)} KiB vs ${(cold.bareBytes / 1024).toFixed(0)} KiB = ${cold.sizeRatio.toFixed(2)}x ` +
-      `(goal <= ${COLD_START_GOALS.sizeRatio}x: ${verdict(cold.sizeRatio <= COLD_START_GOALS.sizeRatio)})`,
+    `    loaded at start ${kib(cold.receiverBytes.loadedAtStart)} vs ${kib(cold.bareBytes.loadedAtStart)} = ${cold.sizeRatio.toFixed(2)}x ` +
+      `(goal <= ${COLD_START_GOALS.sizeRatio}x: ${verdict(cold.sizeRatio <= COLD_START_GOALS.sizeRatio)}); ` +
+      `whole asset ${kib(cold.receiverBytes.total)} vs ${kib(cold.bareBytes.total)} (the rest loads on first use)`,
   );
   console.log(
     `    process start + import CPU ${cold.receiverCpuMs.toFixed(0)} ms vs ${cold.bareCpuMs.toFixed(0)} ms = ${cold.cpuRatio.toFixed(2)}x ` +

@@ -11,14 +11,14 @@
  *
  * Each finding is logged once per function instance (type, and field path such as `user.timezone`;
  * never a value, which may be personal data). The hot path is a Map lookup per event and a Set
- * lookup per field: the field sets are built once, at cold start.
+ * lookup per field: the field sets are built once, at cold start, from the catalog's generated names
+ * (`event-type-names.ts`).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { type CatalogExtras, NO_EXTRAS, splitFieldPath } from '../shared/catalog-extras';
 import { METRIC } from '../shared/contract';
-import { EVENT_CATALOG } from '../shared/event-catalog';
-import { parseFieldSpec } from '../shared/event-types';
+import { KNOWN_EVENT_FIELDS } from '../shared/event-type-names';
 import { count } from '../shared/telemetry';
 
 /** The log line's `message`; the Logs Insights query of the SchemaDrift runbook filters on `driftKind`. */
@@ -72,11 +72,11 @@ export function knownFieldSets(extras: CatalogExtras = NO_EXTRAS): {
   fieldlessTypes: ReadonlySet<string>;
 } {
   const fields = new Map<string, { user: Set<string>; properties: Set<string> }>();
-  for (const entry of EVENT_CATALOG) {
-    fields.set(entry.eventType, {
-      user: new Set(entry.user.map((spec) => parseFieldSpec(spec).name)),
-      properties: new Set(entry.properties.map((spec) => parseFieldSpec(spec).name)),
-    });
+  // The generated names, not `EVENT_CATALOG` itself: the receiver's bundle then carries the names
+  // without their types (test/unit/event-catalog.test.ts checks they agree).
+  const names = (list: string) => new Set(list === '' ? [] : list.split(' '));
+  for (const [eventType, user, properties] of KNOWN_EVENT_FIELDS) {
+    fields.set(eventType, { user: names(user), properties: names(properties) });
   }
   for (const [eventType, paths] of Object.entries(extras.eventFields)) {
     const known = fields.get(eventType);

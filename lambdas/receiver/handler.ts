@@ -49,7 +49,7 @@ export function buildReceiverDeps(
     logger: telemetry.logger,
     metrics: telemetry.metrics,
     // Built only when not given: its per-type field sets are cold-start work.
-    drift: overrides.drift ?? createDriftDetector(telemetry.logger, telemetry.metrics),
+    drift: overrides.drift ?? createDriftDetector(telemetry.logger, telemetry.metrics, config.catalogExtras),
     clock: realClock(),
     backoff: DEFAULT_BACKOFF,
     newBatchId: randomUUID,

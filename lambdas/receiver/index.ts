@@ -1,20 +1,14 @@
 /**
  * Lambda entry point. Config, clients and telemetry are built once per cold start; a bad
- * configuration fails here, naming the variable.
+ * configuration (the acknowledged extra event types and fields too) fails here, naming the variable.
  */
 import { createAwsClients } from '../shared/aws';
-import { parseCatalogExtras } from '../shared/catalog-extras';
 import { loadReceiverConfig } from '../shared/config';
-import { ENV } from '../shared/contract';
 import { createTelemetry } from '../shared/telemetry';
-import { createDriftDetector } from './drift';
 import { buildReceiverDeps, createReceiverHandler } from './handler';
 
 const config = loadReceiverConfig();
 const clients = createAwsClients();
 const telemetry = createTelemetry();
 
-const extras = parseCatalogExtras(process.env[ENV.extraEventTypes], process.env[ENV.extraEventFields]);
-const drift = createDriftDetector(telemetry.logger, telemetry.metrics, extras);
-
-export const handler = createReceiverHandler(buildReceiverDeps(config, clients, telemetry, { drift }));
+export const handler = createReceiverHandler(buildReceiverDeps(config, clients, telemetry));

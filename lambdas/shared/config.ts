@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import './zod-locale';
+import { type CatalogExtras, parseCatalogExtras } from './catalog-extras';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV } from './contract';
 import { cidrProblem, claimCheckThresholdProblem, eventSourceProblem, maxBodyBytesProblem } from './settings';
 
@@ -77,6 +78,8 @@ export interface ReceiverConfig {
   maxDecompressedBytes: number;
   claimCheckThresholdBytes: number;
   publishBudgetMs: number;
+  /** Event types and fields acknowledged on top of the catalog (`EXTRA_EVENT_TYPES`, `EXTRA_EVENT_FIELDS`). */
+  catalogExtras: CatalogExtras;
 }
 
 export class ConfigError extends Error {
@@ -91,8 +94,18 @@ function parseOrThrow<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv
   return parsed.data;
 }
 
+/**
+ * The receiver's configuration from its environment. Throws a {@link ConfigError} naming every
+ * variable that is missing or malformed.
+ */
 export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): ReceiverConfig {
   const parsed = parseOrThrow(receiverSchema, env, 'The receiver');
+  let catalogExtras: CatalogExtras;
+  try {
+    catalogExtras = parseCatalogExtras(env[ENV.extraEventTypes], env[ENV.extraEventFields]);
+  } catch (error) {
+    throw new ConfigError(`The receiver is misconfigured:\n${(error as Error).message}`);
+  }
   return {
     eventBusName: parsed[ENV.eventBusName],
     eventSource: parsed[ENV.eventSource],
@@ -106,6 +119,7 @@ export function loadReceiverConfig(env: NodeJS.ProcessEnv = process.env): Receiv
     maxDecompressedBytes: parsed[ENV.maxDecompressedBytes],
     claimCheckThresholdBytes: parsed[ENV.claimCheckThresholdBytes],
     publishBudgetMs: parsed[ENV.publishBudgetMs],
+    catalogExtras,
   };
 }
 

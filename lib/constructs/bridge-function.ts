@@ -2,10 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lambdas/shared/contract';
+import { bundledFunctionCode } from './function-bundle';
 import { logGroup } from './secure-defaults';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,11 +37,12 @@ export interface BridgeFunctionProps {
 
 /**
  * A Node.js Lambda function with every operational default of the project in one place: runtime,
- * ARM64, esbuild bundling (minified, ESM, source maps), its own log group with retention, and an
- * execution role that may write only to that log group.
+ * ARM64, esbuild bundling with code splitting (minified ESM, source maps: function-bundle.ts says
+ * why not `NodejsFunction`'s bundling), its own log group with retention, and an execution role
+ * that may write only to that log group.
  */
 export class BridgeFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
 
@@ -58,9 +59,10 @@ export class BridgeFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: `${repoRoot}${props.entry}`,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: bundledFunctionCode(repoRoot, props.entry),
+      // The bundle's entry file is index.mjs (function-bundle.ts).
+      handler: 'index.handler',
       description: props.description,
       runtime: FUNCTION_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -69,26 +71,12 @@ export class BridgeFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      projectRoot: repoRoot,
-      depsLockFilePath: `${repoRoot}package-lock.json`,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         // Source-mapped stack traces in the logs.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // The handlers are ESM; a few CommonJS dependencies still call `require`.
-        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
-        // The SDK is bundled, not taken from the runtime, so what runs is the version the tests ran.
-        externalModules: [],
       },
     });
   }

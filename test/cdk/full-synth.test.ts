@@ -74,23 +74,32 @@ describe('npx cdk synth', () => {
     }
   });
 
-  it('produces minified ESM bundles with source maps that load and export a handler', async () => {
+  it('produces minified ESM bundles with source maps whose entry and every chunk load', async () => {
     const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
     expect(assets).toHaveLength(2);
 
     for (const asset of assets) {
-      const bundle = path.join(outdir, asset, 'index.mjs');
-      expect(existsSync(`${bundle}.map`)).toBe(true);
-      const code = readFileSync(bundle, 'utf8');
+      const dir = path.join(outdir, asset);
+      const code = readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((file) => file.endsWith('.mjs'));
+      // The entry Lambda loads (handler `index.handler`), and the chunks it loads on first use.
+      expect(code).toContain('index.mjs');
+      expect(code.some((file) => file.startsWith('chunks/'))).toBe(true);
+      for (const file of code) expect(existsSync(path.join(dir, `${file}.map`))).toBe(true);
+      const entry = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
       // Minified: long lines, not one statement per line.
-      expect(code.length / code.split('\n').length).toBeGreaterThan(2000);
+      expect(entry.length / entry.split('\n').length).toBeGreaterThan(2000);
 
+      // Every file imports in a fresh process, as Lambda would load it; a chunk whose own imports
+      // did not resolve (a rare path's first use in production) would fail here.
+      const imports = code.map((file) => `await import(${JSON.stringify(path.join(dir, file))});`).join('');
       const { stdout } = await run(
         process.execPath,
         [
           '--input-type=module',
           '-e',
-          `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
+          `${imports} const m = await import(${JSON.stringify(path.join(dir, 'index.mjs'))}); console.log(typeof m.handler);`,
         ],
         {
           timeout: 60_000,
@@ -102,7 +111,7 @@ describe('npx cdk synth', () => {
             ARCHIVE_BUCKET: 'bucket',
             SPILLOVER_QUEUE_URL: 'http://127.0.0.1:1/queue',
             CURRENTS_TOKENS: 'token',
-            AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           },
         },
       );

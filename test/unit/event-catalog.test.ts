@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATALOG } from '#lambdas/shared/event-catalog';
-import { KNOWN_EVENT_TYPE_NAMES } from '#lambdas/shared/event-type-names';
+import { KNOWN_EVENT_FIELDS, KNOWN_EVENT_TYPE_NAMES } from '#lambdas/shared/event-type-names';
 import {
   BRAZE_EVENT_TYPES,
   catalogEntry,
@@ -23,6 +23,19 @@ describe('event catalog', () => {
     expect(KNOWN_EVENT_TYPE_NAMES).toEqual(EVENT_CATALOG.map((entry) => entry.eventType));
     expect(isKnownEventType('users.messages.email.Send')).toBe(true);
     expect(isKnownEventType('users.messages.email.Sent')).toBe(false);
+  });
+
+  it("the field names the receiver reads are the catalog's, field for field", () => {
+    const names = (specs: readonly string[]) => specs.map((spec) => parseFieldSpec(spec).name).join(' ');
+    expect(KNOWN_EVENT_FIELDS).toEqual(
+      EVENT_CATALOG.map((entry) => [entry.eventType, names(entry.user), names(entry.properties)]),
+    );
+    expect(KNOWN_EVENT_FIELDS.some(([, user]) => user === '')).toBe(true);
+    // The lists are space-separated: a name with a space would split in two.
+    const allNames = EVENT_CATALOG.flatMap((entry) => [...entry.user, ...entry.properties]).map(
+      (spec) => parseFieldSpec(spec).name,
+    );
+    expect(allNames.filter((name) => /\s/.test(name))).toEqual([]);
   });
 
   it('knows the category and required fields of an event type', () => {

@@ -25,7 +25,23 @@ describe('loadReceiverConfig', () => {
       maxDecompressedBytes: DEFAULTS.maxDecompressedBytes,
       claimCheckThresholdBytes: DEFAULTS.claimCheckThresholdBytes,
       publishBudgetMs: DEFAULTS.publishBudgetMs,
+      catalogExtras: { eventTypes: [], eventFields: {} },
     });
+  });
+
+  it('reads the acknowledged extra event types and fields, and refuses malformed ones naming the variable', () => {
+    const config = loadReceiverConfig({
+      ...base,
+      EXTRA_EVENT_TYPES: 'users.messages.fax.Send, acme.Thing',
+      EXTRA_EVENT_FIELDS: '{"users.behaviors.Purchase":["user.loyalty_tier"]}',
+    });
+    expect(config.catalogExtras).toEqual({
+      eventTypes: ['users.messages.fax.Send', 'acme.Thing'],
+      eventFields: { 'users.behaviors.Purchase': ['user.loyalty_tier'] },
+    });
+    expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_FIELDS: '{not json' })).toThrow(ConfigError);
+    expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_FIELDS: '{not json' })).toThrow(/EXTRA_EVENT_FIELDS/);
+    expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_TYPES: 'a/b' })).toThrow(/EXTRA_EVENT_TYPES/);
   });
 
   it('fails naming the variable when a number is not one', () => {
