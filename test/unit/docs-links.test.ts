@@ -1,7 +1,8 @@
 /**
  * The documentation's relative links lead somewhere: every `[text](path#anchor)` in the README and
  * docs/ names a file of the repository and, when it has one, a heading of that file (GitHub's
- * anchor rule: lower case, punctuation dropped, spaces as hyphens).
+ * anchor rule: lower case, punctuation dropped, spaces as hyphens, `-1`, `-2`, … for a repeated
+ * heading); and no page has two sections of one name (issue #10: one home for each idea).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,9 +23,22 @@ function anchorOf(heading: string): string {
     .replace(/ /g, '-');
 }
 
-function anchorsOf(file: string): Set<string> {
+function headingsOf(file: string): string[] {
   const text = readFileSync(path.join(root, file), 'utf8').replace(/```[\s\S]*?```/g, '');
-  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchorOf(match[1] ?? '')));
+  return [...text.matchAll(/^#{1,6} (.+)$/gm)].map((match) => match[1] ?? '');
+}
+
+/** The anchors of a page's headings; a repeated one gets `-1`, `-2`, … as on GitHub. */
+function anchorsOf(file: string): Set<string> {
+  const seen = new Map<string, number>();
+  return new Set(
+    headingsOf(file).map((heading) => {
+      const anchor = anchorOf(heading);
+      const count = seen.get(anchor) ?? 0;
+      seen.set(anchor, count + 1);
+      return count === 0 ? anchor : `${anchor}-${count}`;
+    }),
+  );
 }
 
 function linksOf(file: string): string[] {
@@ -41,6 +55,11 @@ describe('documentation links', () => {
   });
 
   for (const file of documents) {
+    it(`${file}: names each section once (one home for each idea, issue #10)`, () => {
+      const anchors = headingsOf(file).map(anchorOf);
+      expect(anchors.filter((anchor, index) => anchors.indexOf(anchor) !== index)).toEqual([]);
+    });
+
     it(`${file}: every relative link names an existing file and heading`, () => {
       for (const target of linksOf(file)) {
         const [relative = '', anchor] = target.split('#');

@@ -1,13 +1,15 @@
 /**
  * The HTTP answer of each outcome, and the answers table against the docs' "HTTP contract (as
- * built)" table: every status the docs promise is a row of HTTP_ANSWERS, and every row of
- * HTTP_ANSWERS is in the docs with its headers, in the same order.
+ * built)" table (docs/receiver.md), row by row: each row of the docs leads to the outcomes named
+ * below (the use case's, proven by test/unit/receiver/handler.test.ts), and the row's statuses and
+ * the headers it names for each status are exactly HTTP_ANSWERS' for those outcomes. A row added,
+ * dropped, reordered or changed on either side fails.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HTTP_ANSWERS, httpResponse } from '#lambdas/receiver/http';
+import { HTTP_ANSWERS, httpResponse, unexpectedErrorMapper } from '#lambdas/receiver/http';
 import { AUTH_MESSAGES, type BatchReport } from '#lambdas/receiver/receive';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -62,29 +64,80 @@ describe('httpResponse', () => {
   });
 });
 
-describe('HTTP_ANSWERS against the docs contract table', () => {
-  // A row answered by API Gateway (the function never runs) is not the receiver's to answer.
-  const rows = contractRows().filter((row) => !row.answer.includes('API Gateway'));
-  const statusOf = (answer: string) => /\*\*(\d{3})\*\*/.exec(answer)?.[1];
+type Outcome = keyof typeof HTTP_ANSWERS;
 
-  it('has a row for every status the docs answer, and the docs a row for each of its rows, in order', () => {
-    const documented = [...new Set(rows.map((row) => statusOf(row.answer)).filter((status) => status))];
-    const built = Object.values(HTTP_ANSWERS).map((answer) => String(answer.statusCode));
-    expect(rows.length).toBeGreaterThan(10);
-    expect(documented).toEqual(built);
+/**
+ * The docs' rows in order: a phrase of the row's request, and the outcome(s) the receiver gives that
+ * request (two where the answer depends on a dependency). `api-gateway`: the function never runs.
+ */
+const ROW_OUTCOMES: readonly (readonly [phrase: string, outcomes: readonly Outcome[] | 'api-gateway'])[] = [
+  ['no `Authorization` header', ['unauthenticated']],
+  ['a Bearer token that is not one of the active tokens', ['forbidden']],
+  ['`ALLOWED_SOURCE_CIDRS` is set and the source IP is outside it', ['forbidden']],
+  ['valid token and an empty (or all-blank) body', ['accepted']],
+  ['body not JSON', ['invalid-body']],
+  ['an element of `events` that is not an object', ['accepted']],
+  ['more than 1,000 elements in `events`', ['body-too-large']],
+  ['unknown `event_type`, unknown fields', ['accepted']],
+  ['body over `MAX_BODY_BYTES`', ['body-too-large']],
+  ["exceeds Lambda's 6 MB invocation limit", 'api-gateway'],
+  ['larger than `CLAIM_CHECK_THRESHOLD_BYTES`', ['accepted']],
+  ['the spillover queue takes the remaining entries', ['accepted']],
+  ['a non-retryable code', ['accepted']],
+  ['refuses a whole call as invalid', ['accepted']],
+  ['a dependency (EventBridge, SQS, S3, Secrets Manager) does not answer', ['unavailable', 'accepted']],
+  ['EventBridge and the spillover queue both fail', ['unavailable']],
+  ['`Braze-Currents-Version` present and other than `1`', ['accepted']],
+  ['the secret holding the tokens cannot be read', ['unavailable']],
+  ['anything unexpected', ['unexpected-error']],
+];
+
+/** An answer cell cut at each bold status: the status, and the headers (`Name: value`) that follow it. */
+function answersIn(cell: string): { status: string; headers: Record<string, string | undefined> }[] {
+  const parts = cell.split(/\*\*(\d{3})\*\*/);
+  const answers: { status: string; headers: Record<string, string | undefined> }[] = [];
+  for (let index = 1; index < parts.length; index += 2) {
+    const headers: Record<string, string | undefined> = {};
+    for (const [, name = '', value] of (parts[index + 1] ?? '').matchAll(
+      /`([A-Za-z]+(?:-[A-Za-z]+)+)(?:: ([^`]*))?`/g,
+    )) {
+      headers[name.toLowerCase()] = value;
+    }
+    answers.push({ status: parts[index] ?? '', headers });
+  }
+  return answers;
+}
+
+describe('HTTP_ANSWERS against the docs contract table', () => {
+  const rows = contractRows();
+
+  it('has the rows this test knows, in order, each naming its request', () => {
+    expect(
+      rows.map((row, index) => [index, row.request.includes(ROW_OUTCOMES[index]?.[0] ?? '\u0000')]),
+    ).toEqual(ROW_OUTCOMES.map((_, index) => [index, true]));
   });
 
-  it('names each header of a row, with its value, wherever the docs give that status', () => {
-    for (const { statusCode, headers } of Object.values(HTTP_ANSWERS)) {
-      const answers = rows.filter((row) => statusOf(row.answer) === String(statusCode));
-      for (const [name, value] of Object.entries(headers)) {
-        const spelled = new RegExp(`\`${name}: ${value}\``, 'i');
-        expect(
-          answers.some((row) => spelled.test(row.answer)),
-          `${statusCode} ${name}`,
-        ).toBe(true);
+  it('gives each row exactly the status and headers of its outcomes', () => {
+    for (const [index, [phrase, outcomes]] of ROW_OUTCOMES.entries()) {
+      const answer = rows[index]?.answer ?? '';
+      if (outcomes === 'api-gateway') {
+        expect(answer, phrase).toMatch(/^API Gateway's answer, not ours: \*\*5\d\d\*\*/);
+        continue;
       }
+      const documented = answersIn(answer);
+      const built = outcomes.map((outcome) => ({
+        status: String(HTTP_ANSWERS[outcome].statusCode),
+        headers: { ...HTTP_ANSWERS[outcome].headers },
+      }));
+      expect(documented, phrase).toEqual(built);
     }
+  });
+
+  it('documents every outcome, first in the order HTTP_ANSWERS lists them', () => {
+    const firstNamed = [
+      ...new Set(ROW_OUTCOMES.flatMap(([, outcomes]) => (outcomes === 'api-gateway' ? [] : outcomes))),
+    ];
+    expect(firstNamed).toEqual(Object.keys(HTTP_ANSWERS));
   });
 
   it('quotes the authentication messages as the use case returns them', () => {
@@ -92,5 +145,16 @@ describe('HTTP_ANSWERS against the docs contract table', () => {
     for (const message of Object.values(AUTH_MESSAGES)) {
       expect(text).toContain(`{"message":"${message}"}`);
     }
+  });
+
+  it('quotes the bare 500 body as the error mapper answers it', () => {
+    const request = { error: new Error('boom'), response: undefined } as unknown as Parameters<
+      NonNullable<ReturnType<typeof unexpectedErrorMapper>['onError']>
+    >[0];
+    unexpectedErrorMapper({ error: () => undefined }).onError?.(request);
+    const index = ROW_OUTCOMES.findIndex(
+      ([, outcomes]) => outcomes !== 'api-gateway' && outcomes.includes('unexpected-error'),
+    );
+    expect(rows[index]?.answer).toContain(`\`${String((request.response as { body: string }).body)}\``);
   });
 });
