@@ -14,8 +14,7 @@ const CDK_JSON_URL = new URL('../cdk.json', import.meta.url);
 export function cdkJsonExtraEventTypes(cdkJsonUrl: URL = CDK_JSON_URL): string[] | undefined {
   let context: Record<string, unknown> | undefined;
   try {
-    context = (JSON.parse(readFileSync(cdkJsonUrl, 'utf8')) as { context?: Record<string, unknown> })
-      .context;
+    context = (JSON.parse(readFileSync(cdkJsonUrl, 'utf8')) as { context?: Record<string, unknown> }).context;
   } catch {
     return undefined;
   }

@@ -118,7 +118,9 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
   );
   if (values['show-unmatched']) for (const line of tallyLines(result.unmatched)) output.stdout(line);
   if (result.notPublished > 0) {
-    output.stdout(`Not published by the receiver (kept in its quarantine): ${plural(result.notPublished, 'event')}`);
+    output.stdout(
+      `Not published by the receiver (kept in its quarantine): ${plural(result.notPublished, 'event')}`,
+    );
     const width = Math.max(...result.notPublishedReasons.map((tally) => String(tally.events).length));
     for (const { reason, events: count } of result.notPublishedReasons) {
       output.stdout(`  ${String(count).padStart(width)}  ${reason}`);

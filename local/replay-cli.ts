@@ -55,7 +55,14 @@ function formatSummary(
 }
 
 /** Network failures of an AWS call: the endpoint is wrong or unreachable, not a bug. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 /**
  * An AWS SDK failure the user can act on (an error the service answered, missing credentials or

@@ -214,7 +214,9 @@ export function runRoutesCli(
     try {
       stack = { template: JSON.parse(text) as CloudFormationTemplate, ...stackEnvironment(values.template) };
     } catch {
-      throw usageError(`the template ${values.template} is not JSON: give a synthesized template (cdk.out/<stack>.template.json)`);
+      throw usageError(
+        `the template ${values.template} is not JSON: give a synthesized template (cdk.out/<stack>.template.json)`,
+      );
     }
   }
   let fromTemplate: ReturnType<typeof rulesFromTemplate>;
@@ -245,8 +247,8 @@ export function runRoutesCli(
   const extraTypes = Object.values(stack.template.Resources ?? {})
     .map(
       (resource) =>
-        (resource?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
-          ?.Variables?.EXTRA_EVENT_TYPES,
+        (resource?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+          ?.EXTRA_EVENT_TYPES,
     )
     .find((value): value is string => typeof value === 'string');
   const eventTypes = [

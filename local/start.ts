@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCli, UserError, usageError } from '../lib/cli';
+import { runCli, UserError, usageError } from '#lib/cli';
 import { type LocalCounts, type LocalPipeline, startLocal } from './runtime';
 
 const USAGE = `Usage: npm start -- [options]

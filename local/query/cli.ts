@@ -51,18 +51,18 @@ const HELP_HINT = '(npm run query -- --help lists the options)';
  */
 export function parseQueryArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
   const parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        'data-dir': { type: 'string' },
-        bucket: { type: 'string' },
-        named: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        list: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      'data-dir': { type: 'string' },
+      bucket: { type: 'string' },
+      named: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
   if (values.list) return { list: true };

@@ -6,8 +6,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
-import { familyPrefix, isFamily, selects } from '#lambdas/shared/event-types';
 import { KNOWN_EVENT_TYPE_NAMES } from '#lambdas/shared/event-type-names';
+import { familyPrefix, isFamily, selects } from '#lambdas/shared/event-types';
 import { eventSourceProblem } from '#lambdas/shared/settings';
 import { usageError } from '#lib/cli';
 import { cdkJsonExtraEventTypes } from '../cdk-json';
@@ -100,7 +100,11 @@ function editDistance(a: string, b: string): number {
     const current = [i];
     for (let j = 1; j <= y.length; j++) {
       const cost = x[i - 1] === y[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
     }
     previous = current;
   }
@@ -195,12 +199,16 @@ export function parseReplayArguments(
   const { values, positionals } = parseOptions(argv);
   if (values.help) return 'help';
   if (positionals.length > 0) {
-    throw usageError(`unexpected argument "${positionals[0]}": every value follows its option, e.g. --bus <name>`);
+    throw usageError(
+      `unexpected argument "${positionals[0]}": every value follows its option, e.g. --bus <name>`,
+    );
   }
   const since = parseTime(values.since, '--since');
   const until = parseTime(values.until, '--until');
   if (since.getTime() >= until.getTime()) {
-    throw usageError(`--since must be before --until (got ${since.toISOString()} and ${until.toISOString()})`);
+    throw usageError(
+      `--since must be before --until (got ${since.toISOString()} and ${until.toISOString()})`,
+    );
   }
   if (values.bus === undefined) {
     throw usageError('--bus is required: the name or ARN of the event bus to publish to');
@@ -218,7 +226,7 @@ export function parseReplayArguments(
   }
   if (values.source !== undefined) {
     const problem = eventSourceProblem(values.source);
-    if (problem) throw usageError(`--source "${values.source}" ${problem}`);
+    if (problem) throw usageError(`--source "${values.source}": ${problem}`);
   }
   let rate: number | undefined;
   if (values.rate !== undefined) {

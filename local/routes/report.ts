@@ -45,7 +45,10 @@ export interface EventOrigin {
 }
 
 /** Local mode's placeholders, used when the deployment's account and Region are not known. */
-export const PLACEHOLDER_ORIGIN: EventOrigin = { account: DEFAULT_LOCAL_ACCOUNT, region: DEFAULT_LOCAL_REGION };
+export const PLACEHOLDER_ORIGIN: EventOrigin = {
+  account: DEFAULT_LOCAL_ACCOUNT,
+  region: DEFAULT_LOCAL_REGION,
+};
 
 export interface RuleReport {
   rule: string;
@@ -166,7 +169,11 @@ function eventsByType(options: RoutingReportOptions): Map<string, { realistic: u
   }
   // The factory's events are plain JSON: their text is JSON.stringify's, as prepareEvents makes it.
   const texts = new Map<string, string[]>();
-  for (const [eventType, events] of byType) texts.set(eventType, events.map((event) => JSON.stringify(event)));
+  for (const [eventType, events] of byType)
+    texts.set(
+      eventType,
+      events.map((event) => JSON.stringify(event)),
+    );
   for (const [index, sample] of (options.samples ?? []).entries()) {
     const eventType = (sample as { event_type?: unknown } | null)?.event_type;
     if (typeof eventType === 'string' && wanted.has(eventType)) {
@@ -183,7 +190,9 @@ function eventsByType(options: RoutingReportOptions): Map<string, { realistic: u
       { source: options.source, resources: [], receivedAt },
       texts.get(eventType),
     );
-    const onBus = prepared.map((item) => toEventBridgeEvent(item.entry, { now: receivedAt, account, region }));
+    const onBus = prepared.map((item) =>
+      toEventBridgeEvent(item.entry, { now: receivedAt, account, region }),
+    );
     wrapped.set(eventType, { realistic: onBus[0], all: onBus });
   }
   return wrapped;

@@ -116,9 +116,11 @@ describe('event sources', () => {
 
     expect(samples.texts).toEqual([first, second]);
     // JSON.parse rounds both ids to one number; a rule on one id must still tell them apart.
-    const pattern = { detail: { id: [1234567890123456789] } };
-    expect(tryPattern(pattern, samples.events, { texts: samples.texts }).eventsMatched).toBe(1);
-    expect(tryPattern(pattern, samples.events).eventsMatched).toBe(2);
+    const pattern = '{"detail":{"id":[1234567890123456789]}}';
+    const matched = tryPattern(pattern, samples.events, { texts: samples.texts });
+    expect(matched).toMatchObject({ eventsMatched: 1, eventsTotal: 2 });
+    // Read with JSON.parse alone, both ids would be 1234567890123456800: neither matches.
+    expect(tryPattern(pattern, samples.events).eventsMatched).toBe(0);
   });
 
   it('refuses a sample file that is not an array of events, and a folder without samples', () => {
@@ -196,14 +198,20 @@ describe('npm run pattern', () => {
         {"id":"no type"}, {"id":"no type either"}, "text"]`,
     );
 
-    const { status, stdout } = run('{"detail":{"properties":{"n":[1234567890123456789]}}}', '--samples', folder);
+    const { status, stdout } = run(
+      '{"detail":{"properties":{"n":[1234567890123456789]}}}',
+      '--samples',
+      folder,
+    );
 
     expect(status).toBe(0);
     expect(stdout).toContain('Matched: 1 event type (1 of 6 events)');
     expect(stdout).toContain('Not published by the receiver (kept in its quarantine): 4 events');
     expect(stdout).toMatch(/^ {2}2 {2}event has no string event_type$/m);
     expect(stdout).toMatch(/^ {2}1 {2}event is not an object$/m);
-    expect(stdout).toMatch(/^ {2}1 {2}integer 12345678901234567890 outside EventBridge's signed 64-bit range$/m);
+    expect(stdout).toMatch(
+      /^ {2}1 {2}integer 12345678901234567890 outside EventBridge's signed 64-bit range$/m,
+    );
   });
 
   it('exits 2 on usage errors', () => {

@@ -20,15 +20,15 @@ import {
   eventBusProblem,
   parseReplayArguments,
 } from '#local/replay/arguments';
-import { awsFailure, runReplayCli } from '#local/replay-cli';
 import { replay } from '#local/replay/replay';
-import { runInProcess, STACK_FRAME } from '#test/cli-process';
+import { awsFailure, runReplayCli } from '#local/replay-cli';
 import {
   EventBridgeStandIn,
   LOCAL_CREDENTIALS,
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   S3StandIn,
 } from '#local/stand-ins/index';
+import { runInProcess, STACK_FRAME } from '#test/cli-process';
 
 /** Writes one archive object as local mode keeps it: a plain gzip file at <dataDir>/s3/<bucket>/<key>. */
 function writeArchiveObject(
@@ -329,7 +329,12 @@ describe('replay partitions and arguments', () => {
       undefined,
       undefined,
     ]);
-    for (const bad of ['my bus', 'bus/with/slash', 'x'.repeat(257), 'arn:aws:events:eu-west-1:12345:event-bus/b']) {
+    for (const bad of [
+      'my bus',
+      'bus/with/slash',
+      'x'.repeat(257),
+      'arn:aws:events:eu-west-1:12345:event-bus/b',
+    ]) {
       expect(eventBusProblem(bad), bad).toContain(EVENT_BUS_NAME_DOC);
     }
     const base = ['--since', '2026-11-30', '--until', '2026-12-01'];
@@ -371,13 +376,17 @@ describe('replay partitions and arguments', () => {
   it('checks --source, --bucket and --rate before reading anything', () => {
     const base = ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b'];
     expect(() => parseReplayArguments([...base, '--source', 'aws.braze'], {})).toThrow(
-      /^--source "aws\.braze" the prefix "aws\." is reserved/,
+      /^--source "aws\.braze": the prefix "aws\." is reserved/,
     );
     expect(() => parseReplayArguments([...base, '--bucket', 'My_Bucket'], {})).toThrow(
       /^--bucket "My_Bucket" is not an S3 bucket name .*bucketnamingrules/,
     );
-    expect(() => parseReplayArguments([...base, '--rate', ''], {})).toThrow(/--rate must be a positive number/);
-    expect(parseReplayArguments([...base, '--bucket', 'currentsbridge-archivebucket-1a2b'], {})).toMatchObject({
+    expect(() => parseReplayArguments([...base, '--rate', ''], {})).toThrow(
+      /--rate must be a positive number/,
+    );
+    expect(
+      parseReplayArguments([...base, '--bucket', 'currentsbridge-archivebucket-1a2b'], {}),
+    ).toMatchObject({
       bucket: 'currentsbridge-archivebucket-1a2b',
     });
   });
@@ -398,8 +407,16 @@ describe('npm run replay errors', () => {
     [['--wat'], 2, /^Unknown option '--wat'/],
     [['--since', '2026-11-30', '--until', '2026-12-01'], 2, /^--bus is required: the name or ARN/],
     [['--since', 'yesterday', '--until', '2026-12-01', '--bus', 'b'], 2, /^--since must be an ISO 8601 time/],
-    [['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', 'extra'], 2, /^unexpected argument "extra"/],
-    [['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', '--event-type', 'users.nope'], 2, /not in the event catalog/],
+    [
+      ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', 'extra'],
+      2,
+      /^unexpected argument "extra"/,
+    ],
+    [
+      ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', '--event-type', 'users.nope'],
+      2,
+      /not in the event catalog/,
+    ],
   ])('%j exits %i with one line and no stack', async (argv, code, message) => {
     const outcome = await runInProcess(() => runReplayCli(argv, {}, io));
 
@@ -417,7 +434,9 @@ describe('npm run replay errors', () => {
 
     expect(missing).toEqual({
       code: 1,
-      stderr: expect.stringMatching(/^no local data dir at .*nope: give local mode's data dir with --data-dir/),
+      stderr: expect.stringMatching(
+        /^no local data dir at .*nope: give local mode's data dir with --data-dir/,
+      ),
     });
     expect(empty).toEqual({
       code: 1,
@@ -439,7 +458,9 @@ describe('npm run replay errors', () => {
     expect(awsFailure(serviceError, 'reading s3://b')?.message).toBe(
       'reading s3://b failed: NoSuchBucket: The specified bucket does not exist',
     );
-    expect(awsFailure(refused, 'reading s3://b')?.message).toMatch(/cannot reach the endpoint .*AWS_ENDPOINT_URL_S3/);
+    expect(awsFailure(refused, 'reading s3://b')?.message).toMatch(
+      /cannot reach the endpoint .*AWS_ENDPOINT_URL_S3/,
+    );
     expect(awsFailure(credentials, 'reading s3://b')?.message).toMatch(/no AWS credentials .*AWS_PROFILE/);
     expect(awsFailure(new Error('Region is missing'), 'x')?.message).toMatch(/set AWS_REGION/);
     expect(awsFailure(new TypeError('x is undefined'), 'x')).toBeUndefined();

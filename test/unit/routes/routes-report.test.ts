@@ -11,7 +11,7 @@ import { BRAZE_EVENT_TYPES, propertyFields } from '#lambdas/shared/event-types';
 import { routingReport, summarizeTypes } from '#local/routes/report';
 import { runRoutesCli, type SynthesizedStack, synthesizeAppTemplate } from '#local/routes-cli';
 import { synthesize } from '#test/cdk/synth';
-import { runInProcess, STACK_FRAME as NODE_STACK_FRAME } from '#test/cli-process';
+import { STACK_FRAME as NODE_STACK_FRAME, runInProcess } from '#test/cli-process';
 
 const EMAIL_TYPES = BRAZE_EVENT_TYPES.filter((type) => type.startsWith('users.messages.email.'));
 const SMS_TYPES = BRAZE_EVENT_TYPES.filter((type) => type.startsWith('users.messages.sms.'));
@@ -64,7 +64,11 @@ async function run(argv: string[], synthesize?: () => SynthesizedStack) {
     runRoutesCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) }, synthesize),
   );
   expect(stderr).not.toMatch(NODE_STACK_FRAME);
-  return { status: code, stdout: out.join('\n'), stderr: [...err, stderr.replace(/\n$/, '')].filter(Boolean).join('\n') };
+  return {
+    status: code,
+    stdout: out.join('\n'),
+    stderr: [...err, stderr.replace(/\n$/, '')].filter(Boolean).join('\n'),
+  };
 }
 
 type JsonReport = { rules: { rule: string; eventTypes: string[]; partly: string[] }[]; unrouted: string[] };
@@ -246,7 +250,14 @@ describe('routes and the deployment account and Region', () => {
     );
 
     const fromManifest = await run(['--template', assemblyTemplate, '--pattern-file', file]);
-    const fromArn = await run(['--template', templateFile, '--pattern-file', file, '--pattern-file', described]);
+    const fromArn = await run([
+      '--template',
+      templateFile,
+      '--pattern-file',
+      file,
+      '--pattern-file',
+      described,
+    ]);
 
     expect(fromManifest.stdout).toMatch(/on-account-env\.json \(pattern-file\): 97 event types/);
     expect(fromManifest.stdout).toContain("(the stack's environment)");
