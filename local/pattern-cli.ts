@@ -67,6 +67,7 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
 
   let pattern: string;
   let events: unknown[];
+  let texts: string[] | undefined;
   let eventsDescription: string;
   try {
     pattern =
@@ -77,7 +78,7 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
       events = fixtureEvents();
       eventsDescription = 'one event of each Braze event type, from the fixture factory';
     } else {
-      events = sampleEvents(values.samples);
+      ({ events, texts } = sampleEvents(values.samples));
       eventsDescription = `the samples in ${values.samples}`;
     }
   } catch (error) {
@@ -89,7 +90,7 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
   const resources = values.resource ?? [];
   let result: ReturnType<typeof tryPattern>;
   try {
-    result = tryPattern(pattern, events, { source, resources });
+    result = tryPattern(pattern, events, { source, resources, ...(texts ? { texts } : {}) });
   } catch (error) {
     if (error instanceof InvalidEventPatternError) {
       output.stderr(error.message);
@@ -118,8 +119,12 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
   if (values['show-unmatched']) for (const line of tallyLines(result.unmatched)) output.stdout(line);
   if (result.notPublished > 0) {
     output.stdout(
-      `Not published by the receiver (no string event_type): ${plural(result.notPublished, 'event')}`,
+      `Not published by the receiver (kept in its quarantine): ${plural(result.notPublished, 'event')}`,
     );
+    const width = Math.max(...result.notPublishedReasons.map((tally) => String(tally.events).length));
+    for (const { reason, events: count } of result.notPublishedReasons) {
+      output.stdout(`  ${String(count).padStart(width)}  ${reason}`);
+    }
   }
   return 0;
 }

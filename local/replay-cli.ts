@@ -5,16 +5,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { eventBridgeClientConfig, eventBridgePort, s3ClientConfig } from '#lambdas/shared/aws';
+import { runCli, UserError } from '#lib/cli';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
   partitionHours,
   s3ArchiveStore,
 } from './replay/archive-reader';
-import { parseReplayArguments, type ReplayArguments, USAGE, UsageError } from './replay/arguments';
+import { parseReplayArguments, type ReplayArguments, USAGE } from './replay/arguments';
 import { type ReplayProgress, type ReplaySummary, replay } from './replay/replay';
 
 function progressLine(progress: ReplayProgress, dryRun: boolean): string {
@@ -52,17 +54,74 @@ function formatSummary(
   return lines.join('\n');
 }
 
-async function main(): Promise<number> {
-  let args: ReplayArguments | 'help';
-  try {
-    args = parseReplayArguments(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`replay: ${error.message}\n(npm run replay -- --help lists the options)\n`);
-    return 2;
+/** Network failures of an AWS call: the endpoint is wrong or unreachable, not a bug. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * An AWS SDK failure the user can act on (an error the service answered, missing credentials or
+ * Region, an unreachable endpoint) as a {@link UserError} naming what was being done; undefined for
+ * anything else, which stays a bug with its stack.
+ */
+export function awsFailure(error: unknown, doing: string): UserError | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const { name, message } = error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if ('$metadata' in error || '$fault' in error) {
+    return new UserError(`${doing} failed: ${name}: ${message}`, { cause: error });
   }
+  if (name === 'CredentialsProviderError') {
+    return new UserError(
+      `${doing} failed: no AWS credentials (${message}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`,
+      { cause: error },
+    );
+  }
+  if (/region is missing/i.test(message)) {
+    return new UserError(`${doing} failed: no AWS Region; set AWS_REGION`, { cause: error });
+  }
+  if ((code !== undefined && NETWORK_CODES.has(code)) || name === 'TimeoutError') {
+    return new UserError(
+      `${doing} failed: cannot reach the endpoint (${code ?? name}: ${message}); check AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_EVENTBRIDGE and the network`,
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+export interface ReplayCliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress is drawn only there). */
+  stderrIsTty: boolean;
+}
+
+const processIo: ReplayCliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTty: process.stderr.isTTY === true,
+};
+
+/**
+ * Runs `npm run replay`; returns 0 when every archived event selected was published (or counted,
+ * in a dry run), 1 when some were not (listed, and written to `replay-<name>-failed.ndjson`). Run it
+ * through `runCli` (`lib/cli.ts`), which prints what it throws.
+ * @throws UserError for what the user can fix: bad arguments (exit status 2), no local archive, an
+ *   AWS error, missing credentials or an unreachable endpoint (1)
+ */
+export async function runReplayCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: ReplayCliIo = processIo,
+): Promise<number> {
+  const args = parseReplayArguments(argv, env);
   if (args === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    io.stdout(`${USAGE}\n`);
     return 0;
   }
   const clients: { destroy(): void }[] = [];
@@ -81,54 +140,47 @@ async function main(): Promise<number> {
       clients.push(eventBridge);
       port = eventBridgePort(eventBridge, args.bus);
     }
-    const tty = process.stderr.isTTY;
+    const tty = io.stderrIsTty;
     let lastDrawn = 0;
-    const summary = await replay({
-      store,
-      hours: partitionHours(args.since, args.until),
-      selectors: args.selectors,
-      source: args.source,
-      replayName: args.name,
-      ...(port ? { port } : {}),
-      ...(args.rate !== undefined ? { rate: args.rate } : {}),
-      onProgress: (progress) => {
-        if (!tty || Date.now() - lastDrawn < 250) return;
-        lastDrawn = Date.now();
-        process.stderr.write(`\r${progressLine(progress, args.dryRun)}\u001b[K`);
-      },
-    });
-    if (tty && lastDrawn > 0) process.stderr.write('\r\u001b[K');
+    let summary: ReplaySummary;
+    try {
+      summary = await replay({
+        store,
+        hours: partitionHours(args.since, args.until),
+        selectors: args.selectors,
+        source: args.source,
+        replayName: args.name,
+        ...(port ? { port } : {}),
+        ...(args.rate !== undefined ? { rate: args.rate } : {}),
+        onProgress: (progress) => {
+          if (!tty || Date.now() - lastDrawn < 250) return;
+          lastDrawn = Date.now();
+          io.stderr(`\r${progressLine(progress, args.dryRun)}\u001b[K`);
+        },
+      });
+    } catch (error) {
+      throw awsFailure(error, `reading the archive in ${store.location}`) ?? error;
+    } finally {
+      if (tty && lastDrawn > 0) io.stderr('\r\u001b[K');
+    }
     let failuresFile: string | undefined;
     if (summary.failed.length > 0) {
       failuresFile = path.resolve(`replay-${args.name}-failed.ndjson`);
       await writeFile(failuresFile, summary.failed.map((failure) => `${JSON.stringify(failure)}\n`).join(''));
     }
     if (args.json) {
-      process.stdout.write(
+      io.stdout(
         `${JSON.stringify({ ...summary, failed: summary.failed.length, failuresFile, location: store.location, replayName: args.name }, null, 2)}\n`,
       );
     } else {
-      process.stdout.write(`${formatSummary(summary, args, store.location, failuresFile)}\n`);
+      io.stdout(`${formatSummary(summary, args, store.location, failuresFile)}\n`);
     }
     return summary.failed.length > 0 ? 1 : 0;
-  } catch (error) {
-    const described =
-      error instanceof Error
-        ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
-        : String(error);
-    process.stderr.write(`replay: ${described}\n`);
-    return 1;
   } finally {
     for (const client of clients) client.destroy();
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`replay: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCli(() => runReplayCli(process.argv.slice(2)));
+}

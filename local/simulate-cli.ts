@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENV } from '#lambdas/shared/contract';
 import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '#lib/cli';
@@ -73,8 +74,8 @@ async function loadEvents(load: () => unknown[] | Promise<unknown[]>, what: stri
   }
 }
 
-async function defaultToken(dataDir: string): Promise<string | undefined> {
-  const fromEnv = process.env[ENV.tokens]?.split(',').find((token) => token.trim() !== '');
+async function defaultToken(dataDir: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const fromEnv = env[ENV.tokens]?.split(',').find((token) => token.trim() !== '');
   if (fromEnv) return fromEnv.trim();
   try {
     return (await readFile(path.join(dataDir, 'token'), 'utf8')).trim();
@@ -83,8 +84,13 @@ async function defaultToken(dataDir: string): Promise<string | undefined> {
   }
 }
 
-async function main(): Promise<number> {
+/** Runs `npm run simulate` with these arguments and environment; run it through `runCli`. */
+export async function main(
+  args: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       url: { type: 'string' },
       token: { type: 'string' },
@@ -109,9 +115,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const dataDir = values['data-dir'] ?? process.env.CURRENTS_DATA_DIR ?? '.local-data';
-  const url = connectorUrl(values.url ?? `http://127.0.0.1:${process.env.PORT || 3000}/currents`);
-  const token = values['no-token'] ? undefined : (values.token ?? (await defaultToken(dataDir)));
+  const dataDir = values['data-dir'] ?? env.CURRENTS_DATA_DIR ?? '.local-data';
+  const url = connectorUrl(values.url ?? `http://127.0.0.1:${env.PORT || 3000}/currents`);
+  const token = values['no-token'] ? undefined : (values.token ?? (await defaultToken(dataDir, env)));
   if (token === undefined && !values['no-token']) {
     throw usageError(
       'No token: pass --token, set CURRENTS_TOKENS, or start local mode first (it writes <data-dir>/token).',
@@ -159,4 +165,6 @@ async function main(): Promise<number> {
   return report.dropped === 0 && report.unsent === 0 ? 0 : 1;
 }
 
-await runCli(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCli(() => main());
+}

@@ -3,6 +3,7 @@
  * connector URL, the token, where data lands, and a live line of counts. Ctrl-C stops cleanly.
  */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runCli, UserError, usageError } from '#lib/cli';
 import { type LocalCounts, type LocalPipeline, startLocal } from './runtime';
@@ -113,8 +114,16 @@ function startFailure(error: unknown, port: number | undefined): unknown {
   return error;
 }
 
-async function main(): Promise<undefined> {
+/**
+ * Runs `npm start` with these arguments and environment (run it through `runCli`): the pipeline
+ * keeps running until SIGINT/SIGTERM.
+ */
+export async function main(
+  args: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<undefined> {
   const { values } = parseArgs({
+    args,
     options: {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
@@ -126,9 +135,9 @@ async function main(): Promise<undefined> {
     process.stdout.write(`${USAGE}\n`);
     return undefined;
   }
-  const port = portOption(values.port, '--port') ?? portOption(process.env.PORT, '$PORT');
+  const port = portOption(values.port, '--port') ?? portOption(env.PORT, '$PORT');
   const verbose = values.verbose ?? false;
-  const tokenSource = process.env.CURRENTS_TOKENS
+  const tokenSource = env.CURRENTS_TOKENS
     ? 'from CURRENTS_TOKENS'
     : 'generated once, kept in <data-dir>/token';
   let pipeline: LocalPipeline;
@@ -178,4 +187,6 @@ async function main(): Promise<undefined> {
   return undefined;
 }
 
-await runCli(main);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCli(() => main());
+}

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
 import { prepareEvents } from '#lambdas/shared/entries';
+import { sliceEvents } from '#lambdas/shared/event-slices';
 import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import { EventFactory } from '../event-factory';
 import { toEventBridgeEvent } from './envelope';
@@ -19,6 +20,17 @@ export interface PatternTrialOptions {
   resources?: readonly string[];
   /** The time the receiver stamps on events without a valid Braze `time`; default now. */
   receivedAt?: Date;
+  /**
+   * The source text of each event (`events[i]`), published as `Detail` byte for byte, as the
+   * receiver publishes what Braze sent (numbers beyond 2^53 intact). Default `JSON.stringify`.
+   */
+  texts?: readonly string[];
+}
+
+/** Events the receiver would not publish, by the reason it gives (`lambdas/shared/entries.ts`). */
+export interface NotPublishedTally {
+  reason: string;
+  events: number;
 }
 
 export interface EventTypeTally {
@@ -34,8 +46,10 @@ export interface PatternTrialResult {
   unmatched: EventTypeTally[];
   eventsMatched: number;
   eventsTotal: number;
-  /** Events the receiver would not publish (not an object, no string `event_type`); never matched. */
+  /** Events the receiver would not publish (not an object, no string `event_type`, …); never matched. */
   notPublished: number;
+  /** The same events by reason, most frequent first. */
+  notPublishedReasons: NotPublishedTally[];
 }
 
 /**
@@ -48,11 +62,15 @@ export function tryPattern(
   options: PatternTrialOptions = {},
 ): PatternTrialResult {
   const rule = compileEventPattern(pattern);
-  const { prepared, invalid } = prepareEvents(events, {
-    source: options.source ?? DEFAULT_EVENT_SOURCE,
-    resources: options.resources ?? [],
-    receivedAt: options.receivedAt ?? new Date(),
-  });
+  const { prepared, invalid } = prepareEvents(
+    events,
+    {
+      source: options.source ?? DEFAULT_EVENT_SOURCE,
+      resources: options.resources ?? [],
+      receivedAt: options.receivedAt ?? new Date(),
+    },
+    options.texts,
+  );
   const tallies = new Map<string, EventTypeTally>();
   let eventsMatched = 0;
   for (const { eventType, entry } of prepared) {
@@ -65,12 +83,17 @@ export function tryPattern(
     }
   }
   const all = [...tallies.values()];
+  const reasons = new Map<string, number>();
+  for (const { error } of invalid) reasons.set(error, (reasons.get(error) ?? 0) + 1);
   return {
     matched: all.filter((tally) => tally.matched > 0),
     unmatched: all.filter((tally) => tally.matched === 0),
     eventsMatched,
     eventsTotal: events.length,
     notPublished: invalid.length,
+    notPublishedReasons: [...reasons]
+      .map(([reason, count]) => ({ reason, events: count }))
+      .sort((a, b) => b.events - a.events || (a.reason < b.reason ? -1 : 1)),
   };
 }
 
@@ -80,17 +103,42 @@ export function fixtureEvents(seed = 42): unknown[] {
   return BRAZE_EVENT_TYPES.map((eventType) => factory.make(eventType));
 }
 
-/** Every event of every `*.json` file in the folder, each file a JSON array of Braze events (as in Braze's samples). */
-export function sampleEvents(directory: string): unknown[] {
+/** Events read from sample files: each parsed, and its source text as it stands in the file. */
+export interface SampleEvents {
+  /** As `JSON.parse` reads them (what the receiver checks `event_type` and `time` on). */
+  events: unknown[];
+  /** The text of each event in its file, byte for byte: what the receiver would publish as `Detail`. */
+  texts: string[];
+}
+
+/**
+ * Every event of every `*.json` file in the folder, each file a JSON array of Braze events (as in
+ * Braze's samples), with the source text of each: the receiver publishes an event's text as it
+ * came, so numbers `JSON.parse` would round (integers beyond 2^53) reach rules intact.
+ * @throws Error naming the folder or file that cannot be read, is not JSON or not an array
+ */
+export function sampleEvents(directory: string): SampleEvents {
   const files = readdirSync(directory)
     .filter((file) => file.endsWith('.json'))
     .sort();
   if (files.length === 0) throw new Error(`no .json sample files in ${directory}`);
-  return files.flatMap((file) => {
-    const content: unknown = JSON.parse(readFileSync(join(directory, file), 'utf8'));
+  const samples: SampleEvents = { events: [], texts: [] };
+  for (const file of files) {
+    const text = readFileSync(join(directory, file), 'utf8');
+    let content: unknown;
+    try {
+      content = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${file} is not JSON: ${(error as Error).message}`);
+    }
     if (!Array.isArray(content)) throw new Error(`${file} is not a JSON array of events`);
-    return content;
-  });
+    // The receiver's own scanner finds each element's text (it reads `{"events":[…]}` bodies).
+    const texts = sliceEvents(`{"events":${text}}`);
+    if (texts?.length !== content.length) throw new Error(`${file}: cannot find the text of each event`);
+    samples.events.push(...content);
+    samples.texts.push(...texts);
+  }
+  return samples;
 }
 
 /**

@@ -2,9 +2,10 @@
  * `npm run query -- [options] "<SQL>"`: SQL over the local archive with DuckDB, the same table
  * `events` and the same named queries as Athena in the stack (see `docs/query.md`).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { UserError, usageError } from '#lib/cli';
 import { NAMED_QUERIES, namedQuery, projectedEventTypes } from '#lib/constructs/query-schema';
+import { cdkJsonExtraEventTypes } from '../cdk-json';
 import { ArchiveNotFoundError, LocalArchiveQuery, QuerySqlError } from './archive-query';
 import { FORMATS, formatResult, type OutputFormat } from './format';
 
@@ -32,11 +33,6 @@ currents_bridge_claim_check; event_type, dt, hour). Works while npm start runs a
 Named queries: ${NAMED_QUERIES.map((query) => query.name).join(', ')}
 Trino functions available locally and how they differ: docs/query.md`;
 
-/** A usage mistake: printed with a hint to --help, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 export interface QueryCliArgs {
   sql: string;
   parameters: string[];
@@ -47,52 +43,54 @@ export interface QueryCliArgs {
 
 export type ParsedArgs = { help: true } | { list: true } | ({ help?: false; list?: false } & QueryCliArgs);
 
-/** Parses the command line; `env` supplies `CURRENTS_DATA_DIR`. */
+const HELP_HINT = '(npm run query -- --help lists the options)';
+
+/**
+ * Parses the command line; `env` supplies `CURRENTS_DATA_DIR`.
+ * @throws UserError (exit status 2) for a usage mistake, naming it and what to give instead
+ */
 export function parseQueryArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
-  let parsed: ReturnType<typeof parse>;
-  const parse = () =>
-    parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        'data-dir': { type: 'string' },
-        bucket: { type: 'string' },
-        named: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        list: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  try {
-    parsed = parse();
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      'data-dir': { type: 'string' },
+      bucket: { type: 'string' },
+      named: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
   if (values.list) return { list: true };
   const format = (values.format ?? 'table') as OutputFormat;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+  if (!FORMATS.includes(format)) {
+    throw usageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
+  }
   let sql: string;
   if (values.named !== undefined) {
-    if (positionals.length > 0) throw new UsageError('give either --named or SQL, not both');
+    if (positionals.length > 0) throw usageError(`give either --named or SQL, not both ${HELP_HINT}`);
     const named = namedQuery(values.named);
     if (!named) {
-      throw new UsageError(
-        `no named query "${values.named}"; the named queries are ${NAMED_QUERIES.map((query) => query.name).join(', ')}`,
+      throw usageError(
+        `no named query "${values.named}"; the named queries are ${NAMED_QUERIES.map((query) => query.name).join(', ')} (--list describes them)`,
       );
     }
     const given = values.param?.length ?? 0;
     if (given !== named.parameters.length) {
-      throw new UsageError(
+      throw usageError(
         `${named.name} takes ${named.parameters.length} --param (${named.parameters.join(', ') || 'none'}), ${given} given`,
       );
     }
     sql = named.sql;
   } else {
     if (positionals.length !== 1 || positionals[0]?.trim() === '') {
-      throw new UsageError('give one SQL statement, in quotes (or --named NAME)');
+      throw usageError(
+        `give one SQL statement, in quotes, e.g. npm run query -- "SELECT count(*) FROM events" (or --named NAME) ${HELP_HINT}`,
+      );
     }
     sql = positionals[0] as string;
   }
@@ -110,17 +108,9 @@ export function parseQueryArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
  * `cdk.json` (a list, or a comma-separated string as `-c` gives it), as partition values.
  * Read without the stack's config module, which loads the CDK. Undefined when `cdk.json` is unreadable.
  */
-export function athenaProjectedEventTypes(
-  cdkJsonUrl: URL = new URL('../../cdk.json', import.meta.url),
-): Set<string> | undefined {
-  try {
-    const cdkJson = JSON.parse(readFileSync(cdkJsonUrl, 'utf8')) as { context?: Record<string, unknown> };
-    const extra = cdkJson.context?.extraEventTypes;
-    const list = typeof extra === 'string' ? extra.split(',').map((type) => type.trim()) : extra;
-    return new Set(projectedEventTypes(Array.isArray(list) ? list.map(String) : []));
-  } catch {
-    return undefined;
-  }
+export function athenaProjectedEventTypes(cdkJsonUrl?: URL): Set<string> | undefined {
+  const extra = cdkJsonExtraEventTypes(cdkJsonUrl);
+  return extra === undefined ? undefined : new Set(projectedEventTypes(extra));
 }
 
 export interface QueryCliIo {
@@ -129,8 +119,10 @@ export interface QueryCliIo {
 }
 
 /**
- * Runs the CLI; returns the exit code: 0 (rows or an empty result), 1 (missing archive, SQL error),
- * 2 (usage).
+ * Runs the CLI; returns 0 (rows or an empty result). Run it through `runCli` (`lib/cli.ts`), which
+ * prints what it throws.
+ * @throws UserError for what the user can fix: exit status 2 for a usage mistake, 1 for a missing
+ *   archive or SQL DuckDB refuses; anything else is a bug and keeps its stack
  */
 export async function runQueryCli(
   argv: readonly string[],
@@ -140,13 +132,7 @@ export async function runQueryCli(
   },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let args: ParsedArgs;
-  try {
-    args = parseQueryArgs(argv, env);
-  } catch (error) {
-    io.stderr(`query: ${(error as Error).message}\nTry: npm run query -- --help\n`);
-    return 2;
-  }
+  const args = parseQueryArgs(argv, env);
   if ('help' in args && args.help) {
     io.stdout(`${USAGE}\n`);
     return 0;
@@ -178,12 +164,13 @@ export async function runQueryCli(
     return 0;
   } catch (error) {
     if (error instanceof ArchiveNotFoundError) {
-      io.stderr(`query: ${error.message}\n`);
-      return 1;
+      throw new UserError(error.message, { cause: error });
     }
     if (error instanceof QuerySqlError) {
-      io.stderr(`query: the SQL failed: ${error.message}\n`);
-      return 1;
+      throw new UserError(
+        `the SQL failed (fix it and run again; docs/query.md lists what both engines speak): ${error.message}`,
+        { cause: error },
+      );
     }
     throw error;
   } finally {

@@ -1,12 +1,5 @@
-/** Entry point of `npm run query` (see `cli.ts`). */
+/** Entry point of `npm run query` (see `cli.ts`): user errors as one message, bugs with their stack. */
+import { runCli } from '#lib/cli';
 import { runQueryCli } from './cli';
 
-runQueryCli(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`query failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+await runCli(() => runQueryCli(process.argv.slice(2)));

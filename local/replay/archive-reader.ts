@@ -15,6 +15,7 @@ import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/
 import { eventTypeFromPartitionValue } from '#lambdas/shared/archive-partition';
 import { S3_PREFIX } from '#lambdas/shared/contract';
 import { selects } from '#lambdas/shared/event-types';
+import { UserError } from '#lib/cli';
 
 const HOUR_MS = 3_600_000;
 
@@ -168,9 +169,15 @@ export function localArchiveStore(bucketDirectory: string): ArchiveStore {
 /**
  * The local archive bucket directory under a data directory: the one bucket under `<dataDir>/s3/`
  * holding an `events/` folder.
- * @throws Error naming what was found when there is none, or more than one
+ * @throws UserError naming what was found and what to do when there is none, or more than one
  */
 export async function findLocalArchiveBucket(dataDir: string): Promise<string> {
+  const dataDirectory = await stat(dataDir).catch(() => undefined);
+  if (!dataDirectory?.isDirectory()) {
+    throw new UserError(
+      `no local data dir at ${dataDir}: give local mode's data dir with --data-dir (or $CURRENTS_DATA_DIR), or --bucket to read the archive in S3`,
+    );
+  }
   const s3Directory = path.join(dataDir, 's3');
   const buckets: string[] = [];
   for (const entry of await readdirOrEmpty(s3Directory)) {
@@ -180,11 +187,13 @@ export async function findLocalArchiveBucket(dataDir: string): Promise<string> {
   }
   if (buckets.length === 1) return path.join(s3Directory, buckets[0] as string);
   if (buckets.length === 0) {
-    throw new Error(
+    throw new UserError(
       `no local archive under ${s3Directory} (no bucket with an ${S3_PREFIX.archive} folder); run npm start and send events first, or pass --bucket to read S3`,
     );
   }
-  throw new Error(`several local buckets hold an archive (${buckets.join(', ')}) under ${s3Directory}`);
+  throw new UserError(
+    `several local buckets hold an archive under ${s3Directory} (${buckets.join(', ')}); point AWS_ENDPOINT_URL_S3 at local mode's S3 and choose one with --bucket`,
+  );
 }
 
 async function readdirOrEmpty(directory: string) {

@@ -15,6 +15,7 @@ import { ENV } from '#lambdas/shared/contract';
 import { prepareEvents } from '#lambdas/shared/entries';
 import { EventFactory } from '../event-factory';
 import { type CompiledEventPattern, compileEventPattern, toEventBridgeEvent } from '../event-pattern';
+import { DEFAULT_LOCAL_ACCOUNT, DEFAULT_LOCAL_REGION } from '../event-pattern/envelope';
 import { patternFromRuleFile } from '../event-pattern/pattern-trial';
 import { readPipelineFunctions } from '../runtime/template';
 import {
@@ -31,7 +32,23 @@ export interface RuleSource {
   kind: RuleKind;
   /** The event pattern, as an object or JSON text. */
   pattern: unknown;
+  /** The rule's ARN, when the pattern file is `aws events describe-rule` output. */
+  arn?: string;
 }
+
+/** The account and Region the events are published from, as EventBridge stamps them on each event. */
+export interface EventOrigin {
+  account: string;
+  region: string;
+  /** Where they come from; `undefined` when neither is known and local mode's placeholders are used. */
+  from?: string;
+}
+
+/** Local mode's placeholders, used when the deployment's account and Region are not known. */
+export const PLACEHOLDER_ORIGIN: EventOrigin = {
+  account: DEFAULT_LOCAL_ACCOUNT,
+  region: DEFAULT_LOCAL_REGION,
+};
 
 export interface RuleReport {
   rule: string;
@@ -40,11 +57,15 @@ export interface RuleReport {
   eventTypes: string[];
   /** Types whose events the rule matches only in part (both outcomes seen), sorted. */
   partly: string[];
+  /** Which of `account` and `region` the pattern filters on (top-level fields). */
+  filtersOn: ('account' | 'region')[];
 }
 
 export interface RoutingReport {
   /** The `source` the events were published with. */
   source: string;
+  /** The `account` and `region` of the events tried. */
+  origin: EventOrigin;
   /** Every event type tried, in catalog order. */
   eventTypes: string[];
   rules: RuleReport[];
@@ -61,6 +82,13 @@ export interface RoutingReportOptions {
   samples?: readonly unknown[];
   /** Seed of the fixture factory, so a report is repeatable. */
   seed?: number;
+  /** The `account` and `region` of the events; default {@link PLACEHOLDER_ORIGIN}. */
+  origin?: EventOrigin;
+  /**
+   * The source text of each sample (`samples[i]`), published as `Detail` byte for byte as the
+   * receiver does with what Braze sends (numbers beyond 2^53 intact).
+   */
+  sampleTexts?: readonly string[];
 }
 
 /** What a template holds for the report: the events' source and the rules on the receiver's bus. */
@@ -94,16 +122,38 @@ export function ruleFromPatternFile(path: string, text: string): RuleSource {
   const pattern = patternFromRuleFile(text);
   compileEventPattern(pattern);
   let name = basename(path);
+  let arn: string | undefined;
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed !== null && typeof parsed === 'object') {
-      const { Name, EventPattern } = parsed as Record<string, unknown>;
+      const { Name, EventPattern, Arn } = parsed as Record<string, unknown>;
       if (typeof Name === 'string' && typeof EventPattern === 'string') name = Name;
+      if (typeof Arn === 'string' && typeof EventPattern === 'string') arn = Arn;
     }
   } catch {
     // The pattern compiled, so the text is JSON; nothing else to read.
   }
-  return { name, kind: 'pattern-file', pattern };
+  return { name, kind: 'pattern-file', pattern, ...(arn === undefined ? {} : { arn }) };
+}
+
+/** The account and Region in a rule ARN (`arn:aws:events:<region>:<account>:rule/…`), if it is one. */
+export function originFromRuleArn(arn: string): { account: string; region: string } | undefined {
+  const match = /^arn:aws[\w-]*:events:([a-z0-9-]+):(\d{12}):rule\//.exec(arn);
+  return match ? { region: match[1] as string, account: match[2] as string } : undefined;
+}
+
+/** The top-level `account` and `region` fields a pattern filters on. */
+function environmentFilters(pattern: unknown): ('account' | 'region')[] {
+  let value = pattern;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return [];
+    }
+  }
+  if (value === null || typeof value !== 'object') return [];
+  return (['account', 'region'] as const).filter((field) => field in value);
 }
 
 /** The events tried per type, as rules see them: three realistic variants, then the samples. */
@@ -117,15 +167,32 @@ function eventsByType(options: RoutingReportOptions): Map<string, { realistic: u
   for (const eventType of options.eventTypes) {
     byType.set(eventType, [typical.make(eventType), minimal.make(eventType), complete.make(eventType)]);
   }
-  for (const sample of options.samples ?? []) {
+  // The factory's events are plain JSON: their text is JSON.stringify's, as prepareEvents makes it.
+  const texts = new Map<string, string[]>();
+  for (const [eventType, events] of byType)
+    texts.set(
+      eventType,
+      events.map((event) => JSON.stringify(event)),
+    );
+  for (const [index, sample] of (options.samples ?? []).entries()) {
     const eventType = (sample as { event_type?: unknown } | null)?.event_type;
-    if (typeof eventType === 'string' && wanted.has(eventType)) byType.get(eventType)?.push(sample);
+    if (typeof eventType === 'string' && wanted.has(eventType)) {
+      byType.get(eventType)?.push(sample);
+      texts.get(eventType)?.push(options.sampleTexts?.[index] ?? JSON.stringify(sample));
+    }
   }
   const receivedAt = new Date();
+  const { account, region } = options.origin ?? PLACEHOLDER_ORIGIN;
   const wrapped = new Map<string, { realistic: unknown; all: unknown[] }>();
   for (const [eventType, events] of byType) {
-    const { prepared } = prepareEvents(events, { source: options.source, resources: [], receivedAt });
-    const onBus = prepared.map((item) => toEventBridgeEvent(item.entry, { now: receivedAt }));
+    const { prepared } = prepareEvents(
+      events,
+      { source: options.source, resources: [], receivedAt },
+      texts.get(eventType),
+    );
+    const onBus = prepared.map((item) =>
+      toEventBridgeEvent(item.entry, { now: receivedAt, account, region }),
+    );
     wrapped.set(eventType, { realistic: onBus[0], all: onBus });
   }
   return wrapped;
@@ -143,7 +210,13 @@ export function routingReport(rules: readonly RuleSource[], options: RoutingRepo
       const outcomes = new Set(all.map((event) => compiled.matches(event)));
       if (outcomes.size === 2) partly.push(eventType);
     }
-    return { rule: rule.name, kind: rule.kind, eventTypes: eventTypes.sort(), partly: partly.sort() };
+    return {
+      rule: rule.name,
+      kind: rule.kind,
+      eventTypes: eventTypes.sort(),
+      partly: partly.sort(),
+      filtersOn: environmentFilters(rule.pattern),
+    };
   });
   const routed = new Set(
     reports
@@ -152,6 +225,7 @@ export function routingReport(rules: readonly RuleSource[], options: RoutingRepo
   );
   return {
     source: options.source,
+    origin: options.origin ?? PLACEHOLDER_ORIGIN,
     eventTypes: [...options.eventTypes],
     rules: reports,
     unrouted: options.eventTypes.filter((eventType) => !routed.has(eventType)),
@@ -204,10 +278,33 @@ export function summarizeTypes(types: readonly string[], universe: readonly stri
   return out;
 }
 
+/**
+ * What to tell the reader about `account` and `region`: where the events' values come from, or,
+ * when they are local mode's placeholders and a rule filters on them, that such a rule shows what it
+ * would receive from the placeholder account and Region (usually nothing) and how to fix that.
+ * Undefined when there is nothing to say.
+ */
+export function originNote(report: RoutingReport): string | undefined {
+  const { origin } = report;
+  const filtering = report.rules.filter((rule) => rule.filtersOn.length > 0);
+  if (origin.from !== undefined) {
+    return `Events are tried from account ${origin.account}, region ${origin.region} (${origin.from}).`;
+  }
+  if (filtering.length === 0) return undefined;
+  const names = filtering.map((rule) => `${rule.rule} (${rule.filtersOn.join(', ')})`).join(', ');
+  return (
+    `Note: ${names} filter${filtering.length === 1 ? 's' : ''} on account or region, and the deployment's are not known here: ` +
+    `events are tried from account ${origin.account} in ${origin.region}, so such a rule shows what it would receive from there (usually nothing). ` +
+    'Pass --account and --region (or synthesize with CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION set).'
+  );
+}
+
 /** `--format table`: one block per rule, then the unrouted types. */
 export function reportTable(report: RoutingReport): string {
+  const note = originNote(report);
   const lines: string[] = [
     `${report.eventTypes.length} event types, one realistic event each (source ${report.source}), against ${report.rules.length} rules`,
+    ...(note === undefined ? [] : [note]),
     '',
   ];
   for (const rule of report.rules) {
@@ -237,6 +334,8 @@ export function reportMarkdown(report: RoutingReport): string {
     '',
     `Received by no rule except the archive (${report.unrouted.length}): ${cell(summarizeTypes(report.unrouted, report.eventTypes))}`,
   ];
+  const note = originNote(report);
+  if (note !== undefined) lines.push('', note);
   return lines.join('\n');
 }
 

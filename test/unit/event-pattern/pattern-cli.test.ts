@@ -76,6 +76,10 @@ describe('tryPattern', () => {
 
     expect(result.matched).toEqual([{ eventType: 'users.messages.sms.Send', matched: 2, total: 2 }]);
     expect(result).toMatchObject({ eventsMatched: 2, eventsTotal: 4, notPublished: 2 });
+    expect(result.notPublishedReasons).toEqual([
+      { reason: 'event has no string event_type', events: 1 },
+      { reason: 'event is not an object', events: 1 },
+    ]);
   });
 
   it('refuses an invalid pattern with the service error', () => {
@@ -96,7 +100,27 @@ describe('event sources', () => {
     writeFileSync(join(folder, 'b.json'), JSON.stringify([{ event_type: 'c' }]));
     writeFileSync(join(folder, 'notes.txt'), 'not a sample');
 
-    expect(sampleEvents(folder)).toEqual([{ event_type: 'a' }, { event_type: 'b' }, { event_type: 'c' }]);
+    expect(sampleEvents(folder)).toEqual({
+      events: [{ event_type: 'a' }, { event_type: 'b' }, { event_type: 'c' }],
+      texts: ['{"event_type":"a"}', '{"event_type":"b"}', '{"event_type":"c"}'],
+    });
+  });
+
+  it('keeps the text of each sample as written: big integers, number notation, spacing', () => {
+    const folder = mkdtempSync(join(scratch, 'lossless-'));
+    const first = '{ "event_type": "users.behaviors.CustomEvent", "id": 1234567890123456789, "time": 1.0 }';
+    const second = '{"event_type":"users.behaviors.CustomEvent","id":1234567890123456800}';
+    writeFileSync(join(folder, 'big.json'), `[\n  ${first},\n  ${second}\n]\n`);
+
+    const samples = sampleEvents(folder);
+
+    expect(samples.texts).toEqual([first, second]);
+    // JSON.parse rounds both ids to one number; a rule on one id must still tell them apart.
+    const pattern = '{"detail":{"id":[1234567890123456789]}}';
+    const matched = tryPattern(pattern, samples.events, { texts: samples.texts });
+    expect(matched).toMatchObject({ eventsMatched: 1, eventsTotal: 2 });
+    // Read with JSON.parse alone, both ids would be 1234567890123456800: neither matches.
+    expect(tryPattern(pattern, samples.events).eventsMatched).toBe(0);
   });
 
   it('refuses a sample file that is not an array of events, and a folder without samples', () => {
@@ -164,6 +188,32 @@ describe('npm run pattern', () => {
     );
   });
 
+  it('matches sample numbers beyond 2^53 exactly, and says why the receiver would not publish an event', () => {
+    const folder = mkdtempSync(join(scratch, 'cli-samples-'));
+    writeFileSync(
+      join(folder, 'events.json'),
+      `[{"event_type":"users.behaviors.CustomEvent","properties":{"n":1234567890123456789}},
+        {"event_type":"users.behaviors.CustomEvent","properties":{"n":1234567890123456800}},
+        {"event_type":"users.behaviors.CustomEvent","properties":{"n":12345678901234567890}},
+        {"id":"no type"}, {"id":"no type either"}, "text"]`,
+    );
+
+    const { status, stdout } = run(
+      '{"detail":{"properties":{"n":[1234567890123456789]}}}',
+      '--samples',
+      folder,
+    );
+
+    expect(status).toBe(0);
+    expect(stdout).toContain('Matched: 1 event type (1 of 6 events)');
+    expect(stdout).toContain('Not published by the receiver (kept in its quarantine): 4 events');
+    expect(stdout).toMatch(/^ {2}2 {2}event has no string event_type$/m);
+    expect(stdout).toMatch(/^ {2}1 {2}event is not an object$/m);
+    expect(stdout).toMatch(
+      /^ {2}1 {2}integer 12345678901234567890 outside EventBridge's signed 64-bit range$/m,
+    );
+  });
+
   it('exits 2 on usage errors', () => {
     expect(run().status).toBe(2);
     expect(run('{"a":["b"]}', '--pattern-file', 'x.json').status).toBe(2);
@@ -202,7 +252,8 @@ describeWithSharedData('against the Braze samples in ../shared', [brazeSamples],
   it('tells the email family apart from everything else', () => {
     const result = tryPattern(
       { 'detail-type': [{ prefix: 'users.messages.email.' }] },
-      sampleEvents(brazeSamples),
+      sampleEvents(brazeSamples).events,
+      { texts: sampleEvents(brazeSamples).texts },
     );
 
     expect(result.matched.map((tally) => tally.eventType).sort()).toEqual([...emailTypes].sort());

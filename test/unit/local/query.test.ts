@@ -13,6 +13,7 @@ import {
 import { athenaProjectedEventTypes, DEFAULT_DATA_DIR, runQueryCli } from '#local/query/cli';
 import { formatCsv, formatJson, formatTable } from '#local/query/format';
 import { DEFAULT_DATA_DIR as LOCAL_MODE_DATA_DIR } from '#local/runtime/start-local';
+import { runInProcess, STACK_FRAME } from '#test/cli-process';
 
 const BUCKET = 'archivebucket1234';
 const ARRIVAL = new Date('2026-03-04T05:06:07Z');
@@ -45,22 +46,26 @@ async function rowsOf(sql: string, parameters: string[] = []) {
   });
 }
 
+/** `npm run query` in-process, through `runCli` as its entry point: exit status, output, errors. */
 async function cli(args: string[]) {
   let stdout = '';
-  let stderr = '';
-  const code = await runQueryCli(
-    args,
-    {
-      stdout: (text) => {
-        stdout += text;
+  let printed = '';
+  const { code, stderr } = await runInProcess(() =>
+    runQueryCli(
+      args,
+      {
+        stdout: (text) => {
+          stdout += text;
+        },
+        stderr: (text) => {
+          printed += text;
+        },
       },
-      stderr: (text) => {
-        stderr += text;
-      },
-    },
-    {},
+      {},
+    ),
   );
-  return { code, stdout, stderr };
+  expect(stderr).not.toMatch(STACK_FRAME);
+  return { code, stdout, stderr: printed + stderr };
 }
 
 const event = (overrides: Record<string, unknown> = {}) => ({
@@ -305,7 +310,7 @@ describe('npm run query', () => {
     expect(missing).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: expect.stringMatching(/^query: no local S3 data/),
+      stderr: expect.stringMatching(/^no local S3 data at .*: start local mode \(npm start\)/),
     });
     expect(empty).toMatchObject({
       code: 0,
@@ -314,7 +319,7 @@ describe('npm run query', () => {
     expect(empty.stdout).toContain('(0 rows)');
     expect(bad).toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/^query: the SQL failed: Parser Error/),
+      stderr: expect.stringMatching(/^the SQL failed \(fix it and run again; .*\): Parser Error/),
     });
   });
 
@@ -348,8 +353,22 @@ describe('npm run query', () => {
 
   it('refuses usage mistakes with exit code 2, and uses local mode’s default data dir', async () => {
     expect(await cli([])).toMatchObject({ code: 2, stderr: expect.stringMatching(/give one SQL statement/) });
-    expect(await cli(['--format', 'xml', 'SELECT 1'])).toMatchObject({ code: 2 });
-    expect(await cli(['--named', 'daily-active-users', 'SELECT 1'])).toMatchObject({ code: 2 });
+    expect(await cli(['--format', 'xml', 'SELECT 1'])).toMatchObject({
+      code: 2,
+      stderr: '--format must be one of table, json, csv, got "xml"\n',
+    });
+    expect(await cli(['--named', 'daily-active-users', 'SELECT 1'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^give either --named or SQL, not both/),
+    });
+    expect(await cli(['--nope', 'SELECT 1'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^Unknown option '--nope'.*\nRun with --help/),
+    });
+    expect(await cli(['--param'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^Option '--param <value>' argument missing/),
+    });
     expect((await cli(['--list'])).stdout).toMatch(/^events-per-type-per-day\n/);
     expect(DEFAULT_DATA_DIR).toBe(LOCAL_MODE_DATA_DIR);
   });

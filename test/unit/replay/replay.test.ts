@@ -4,22 +4,31 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventBridgeClientConfig, eventBridgePort } from '#lambdas/shared/aws';
+import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
   partitionHours,
   s3ArchiveStore,
 } from '#local/replay/archive-reader';
-import { parseReplayArguments } from '#local/replay/arguments';
+import {
+  closeMatches,
+  defaultKnownEventTypes,
+  EVENT_BUS_NAME_DOC,
+  eventBusProblem,
+  parseReplayArguments,
+} from '#local/replay/arguments';
 import { replay } from '#local/replay/replay';
+import { awsFailure, runReplayCli } from '#local/replay-cli';
 import {
   EventBridgeStandIn,
   LOCAL_CREDENTIALS,
   S3_CLIENT_SETTINGS_FOR_STAND_IN,
   S3StandIn,
 } from '#local/stand-ins/index';
+import { runInProcess, STACK_FRAME } from '#test/cli-process';
 
 /** Writes one archive object as local mode keeps it: a plain gzip file at <dataDir>/s3/<bucket>/<key>. */
 function writeArchiveObject(
@@ -311,5 +320,170 @@ describe('replay partitions and arguments', () => {
     expect(parseReplayArguments(base, { CURRENTS_DATA_DIR: '/data/x' })).toMatchObject({
       dataDir: '/data/x',
     });
+  });
+
+  it('checks --bus against the EventBridgeName rules of PutEvents, with the doc link', () => {
+    const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/CurrentsBridgeBus';
+    expect([eventBusProblem('CurrentsBridgeBus'), eventBusProblem(arn), eventBusProblem('a.b-c_d')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    for (const bad of [
+      'my bus',
+      'bus/with/slash',
+      'x'.repeat(257),
+      'arn:aws:events:eu-west-1:12345:event-bus/b',
+    ]) {
+      expect(eventBusProblem(bad), bad).toContain(EVENT_BUS_NAME_DOC);
+    }
+    const base = ['--since', '2026-11-30', '--until', '2026-12-01'];
+    expect(() => parseReplayArguments([...base, '--bus', 'my bus'], {})).toThrow(
+      /^--bus "my bus": an event bus name has 1 to 256 letters/,
+    );
+    expect(parseReplayArguments([...base, '--bus', arn], {})).toMatchObject({ bus: arn });
+  });
+
+  it('refuses an --event-type outside the catalog and extraEventTypes, naming close matches', () => {
+    const base = ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b'];
+    const known = ['users.messages.email.Open', 'users.messages.email.Send', 'users.behaviors.Purchase'];
+    const refusal = (selector: string) => {
+      try {
+        parseReplayArguments([...base, '--event-type', selector], {}, known);
+      } catch (error) {
+        return error as Error & { exitCode?: number };
+      }
+      return undefined;
+    };
+
+    expect(refusal('users.messages.email.open')?.message).toMatch(
+      /^--event-type "users\.messages\.email\.open" is not in the event catalog nor in extraEventTypes of cdk\.json; did you mean users\.messages\.email\.Open\?/,
+    );
+    expect(refusal('users.messages.email.open')?.exitCode).toBe(2);
+    expect(refusal('email.Send')?.message).toMatch(/did you mean users\.messages\.email\.Send\?/);
+    expect(refusal('users.messages.emial.*')?.message).toMatch(
+      /^no event type of the catalog or of extraEventTypes starts with users\.messages\.emial\.; did you mean users\.messages\.email\.\*\?/,
+    );
+    expect(refusal('something.else.Entirely')?.message).toMatch(/extraEventTypes in cdk\.json\)$/);
+    expect(refusal('something.else.Entirely')?.message).not.toMatch(/did you mean/);
+    expect(refusal('users.behaviors.Purchase')).toBeUndefined();
+    expect(refusal('users.*')).toBeUndefined();
+    // The default list is the catalog (every type it knows) plus extraEventTypes of cdk.json.
+    expect(defaultKnownEventTypes()).toEqual(expect.arrayContaining([...BRAZE_EVENT_TYPES]));
+    expect(closeMatches('users.messages.email.Opn', known)).toEqual(['users.messages.email.Open']);
+  });
+
+  it('checks --source, --bucket and --rate before reading anything', () => {
+    const base = ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b'];
+    expect(() => parseReplayArguments([...base, '--source', 'aws.braze'], {})).toThrow(
+      /^--source "aws\.braze": the prefix "aws\." is reserved/,
+    );
+    expect(() => parseReplayArguments([...base, '--bucket', 'My_Bucket'], {})).toThrow(
+      /^--bucket "My_Bucket" is not an S3 bucket name .*bucketnamingrules/,
+    );
+    expect(() => parseReplayArguments([...base, '--rate', ''], {})).toThrow(
+      /--rate must be a positive number/,
+    );
+    expect(
+      parseReplayArguments([...base, '--bucket', 'currentsbridge-archivebucket-1a2b'], {}),
+    ).toMatchObject({
+      bucket: 'currentsbridge-archivebucket-1a2b',
+    });
+  });
+});
+
+describe('npm run replay errors', () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'replay-cli-'));
+  });
+  afterEach(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  const args = ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', '--dry-run'];
+  const io = { stdout: () => undefined, stderr: () => undefined, stderrIsTty: false };
+
+  it.each([
+    [['--wat'], 2, /^Unknown option '--wat'/],
+    [['--since', '2026-11-30', '--until', '2026-12-01'], 2, /^--bus is required: the name or ARN/],
+    [['--since', 'yesterday', '--until', '2026-12-01', '--bus', 'b'], 2, /^--since must be an ISO 8601 time/],
+    [
+      ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', 'extra'],
+      2,
+      /^unexpected argument "extra"/,
+    ],
+    [
+      ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', '--event-type', 'users.nope'],
+      2,
+      /not in the event catalog/,
+    ],
+  ])('%j exits %i with one line and no stack', async (argv, code, message) => {
+    const outcome = await runInProcess(() => runReplayCli(argv, {}, io));
+
+    expect(outcome.stderr).toMatch(message);
+    expect(outcome.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    expect(outcome.stderr).not.toMatch(STACK_FRAME);
+    expect(outcome.code).toBe(code);
+  });
+
+  it('exits 1 naming a data dir that does not exist, or holds no archive, and what to do', async () => {
+    const missing = await runInProcess(() =>
+      runReplayCli([...args, '--data-dir', join(scratch, 'nope')], {}, io),
+    );
+    const empty = await runInProcess(() => runReplayCli([...args, '--data-dir', scratch], {}, io));
+
+    expect(missing).toEqual({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^no local data dir at .*nope: give local mode's data dir with --data-dir/,
+      ),
+    });
+    expect(empty).toEqual({
+      code: 1,
+      stderr: expect.stringMatching(/^no local archive under .*s3 .*run npm start and send events first/),
+    });
+  });
+
+  it('turns AWS failures the user can act on into one line, and leaves bugs alone', () => {
+    const serviceError = Object.assign(new Error('The specified bucket does not exist'), {
+      name: 'NoSuchBucket',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 404 },
+    });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const credentials = Object.assign(new Error('Could not load credentials from any providers'), {
+      name: 'CredentialsProviderError',
+    });
+
+    expect(awsFailure(serviceError, 'reading s3://b')?.message).toBe(
+      'reading s3://b failed: NoSuchBucket: The specified bucket does not exist',
+    );
+    expect(awsFailure(refused, 'reading s3://b')?.message).toMatch(
+      /cannot reach the endpoint .*AWS_ENDPOINT_URL_S3/,
+    );
+    expect(awsFailure(credentials, 'reading s3://b')?.message).toMatch(/no AWS credentials .*AWS_PROFILE/);
+    expect(awsFailure(new Error('Region is missing'), 'x')?.message).toMatch(/set AWS_REGION/);
+    expect(awsFailure(new TypeError('x is undefined'), 'x')).toBeUndefined();
+  });
+
+  it('exits 1 with the answer of S3 in one line when the bucket does not exist', async () => {
+    const s3StandIn = new S3StandIn({ dataDir: scratch, buckets: ['some-other-bucket'] });
+    const { url } = await s3StandIn.start();
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', url);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
+    try {
+      const outcome = await runInProcess(() => runReplayCli([...args, '--bucket', 'archive-bucket'], {}, io));
+
+      expect(outcome).toEqual({
+        code: 1,
+        stderr: expect.stringMatching(/^reading the archive in s3:\/\/archive-bucket failed: NoSuchBucket: /),
+      });
+      expect(outcome.stderr).not.toMatch(STACK_FRAME);
+    } finally {
+      vi.unstubAllEnvs();
+      await s3StandIn.stop();
+    }
   });
 });
