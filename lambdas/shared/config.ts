@@ -6,7 +6,13 @@
 import * as z from 'zod/mini';
 import './zod-locale';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV } from './contract';
-import { cidrProblem, claimCheckThresholdProblem, eventSourceProblem, maxBodyBytesProblem } from './settings';
+import {
+  cidrProblem,
+  claimCheckThresholdProblem,
+  eventSourceProblem,
+  maxBodyBytesProblem,
+  maxDecompressedBytesProblem,
+} from './settings';
 
 /** A zod check from one of the shared validators in `settings.ts`. */
 function checkedBy<T>(problemOf: (value: T) => string | undefined) {
@@ -52,7 +58,9 @@ const receiverSchema = z
     [ENV.allowedSourceCidrs]: z.pipe(commaList, z.array(z.string().check(checkedBy(cidrProblem)))),
     [ENV.spilloverQueueUrl]: z.string().check(z.minLength(1)),
     [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes).check(checkedBy(maxBodyBytesProblem)),
-    [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
+    [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes).check(
+      checkedBy(maxDecompressedBytesProblem),
+    ),
     [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).check(
       checkedBy(claimCheckThresholdProblem),
     ),

@@ -3,7 +3,7 @@
  * alarms and dashboard refer to. Both the Lambda handlers and the CDK code import this module,
  * so a rule or an alarm can never drift from what is published.
  */
-import { MAX_BODY_CAP_BYTES } from './body-cap';
+import { MAX_BODY_CAP_BYTES, MAX_DECOMPRESSED_CAP_BYTES } from './body-cap';
 
 /** `Source` of every EventBridge entry the receiver publishes, unless configured otherwise. */
 export const DEFAULT_EVENT_SOURCE = 'braze.currents';
@@ -35,7 +35,7 @@ export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   /** Largest request body accepted, in bytes (as received, before decompression). */
   maxBodyBytes: 'MAX_BODY_BYTES',
-  /** Largest body accepted after gzip decompression, in bytes. */
+  /** Largest body accepted after gzip decompression, in bytes (at most `MAX_DECOMPRESSED_CAP_BYTES`). */
   maxDecompressedBytes: 'MAX_DECOMPRESSED_BYTES',
   /** Entries larger than this are claim-checked to S3; at most the EventBridge entry limit. */
   claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
@@ -54,8 +54,11 @@ export const DEFAULTS = {
    * (derived in `body-cap.ts`): 3,014,656 bytes. A 413 only makes Braze split the batch.
    */
   maxBodyBytes: MAX_BODY_CAP_BYTES,
-  /** Braze batches are at most 100 events of at most 900 KB each. */
-  maxDecompressedBytes: 100 * 1024 * 1024,
+  /**
+   * The most a gzip body may inflate to, and the maximum (derived in `body-cap.ts`): 3,014,656
+   * bytes, no more work than the largest plain body. A 413 only makes Braze split the batch.
+   */
+  maxDecompressedBytes: MAX_DECOMPRESSED_CAP_BYTES,
   /**
    * EventBridge accepts entries up to 1 MB, but several targets (SNS, Step Functions, API
    * destinations) still take at most 256 KB, so larger events travel by claim check.
