@@ -15,6 +15,15 @@ export const RECEIVER_PATH = '/currents';
 export const BRAZE_VERSION_HEADER = 'braze-currents-version';
 export const SUPPORTED_BRAZE_VERSION = '1';
 
+/**
+ * What joins a query parameter's key and value in the receiver's `Resources` items (`app_group=brand-a`):
+ * every item the receiver publishes holds it, whatever the connector URL (an empty value included:
+ * `?flag` → `flag=`). The replay mark of `npm run replay` never does, so the archive rules tell a
+ * live event (no `Resources`, or one holding `=`) from a replay without any URL being able to pass
+ * for one (lib/constructs/replay-archive.ts).
+ */
+export const RESOURCE_KEY_VALUE_SEPARATOR = '=';
+
 /** Environment variables the functions read (set by the stack, or by local mode). */
 export const ENV = {
   /** Name of the EventBridge bus to publish to. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_EVENT_SOURCE } from '#lambdas/shared/contract';
 import { isFamily } from '#lambdas/shared/event-types';
+import { REPLAY_NAME } from '#lib/constructs/replay-archive';
 
 /** Local mode's data directory when neither --data-dir nor CURRENTS_DATA_DIR says otherwise. */
 export const DEFAULT_DATA_DIR = '.local-data';
@@ -14,7 +15,7 @@ export const USAGE = `Usage: npm run replay -- --since <ISO time> --until <ISO t
 
 Publishes archived Braze events again, each as the receiver first published it (Source,
 DetailType = event_type, Detail = the archived line verbatim, Time = the event's time), marked
-with Resources ["replay=<name>"]. Partitions are chosen by the UTC hour the archive received the
+with Resources ["replay:<name>"]. Partitions are chosen by the UTC hour the archive received the
 events (the table's dt/hour): every hour that overlaps [--since, --until) is read.
 
   --since ISO           start, e.g. 2026-11-30T00:00:00Z (a time without zone is UTC)
@@ -26,7 +27,7 @@ events (the table's dt/hour): every hour that overlaps [--since, --until) is rea
                         without it: local mode's archive under the data dir
   --data-dir DIR        local mode's data dir (default $CURRENTS_DATA_DIR or ${DEFAULT_DATA_DIR})
   --source NAME         Source of the entries (default ${DEFAULT_EVENT_SOURCE}, the stack's eventSource)
-  --name NAME           replay name in the mark replay=<name> (default replay-<start time>)
+  --name NAME           replay name in the mark replay:<name> (default replay-<start time>)
   --rate N              at most N entries per second on average (default: as fast as accepted)
   --dry-run             read and count only; publish nothing
   --json                print the summary as JSON
@@ -95,7 +96,7 @@ export function parseReplayArguments(argv: string[], env: NodeJS.ProcessEnv): Re
       throw new UsageError('--rate must be a positive number of entries per second');
   }
   const name = values.name ?? `replay-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+  if (!REPLAY_NAME.test(name)) {
     throw new UsageError('--name must be 1 to 64 letters, digits, ".", "_" or "-"');
   }
   return {
