@@ -10,6 +10,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { eventBridgeClientConfig, eventBridgePort, s3ClientConfig } from '#lambdas/shared/aws';
 import { runCli, UserError } from '#lib/cli';
+import { replayMark } from '#lib/constructs/replay-archive';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
@@ -33,7 +34,7 @@ function formatSummary(
   failuresFile?: string,
 ): string {
   const lines = [
-    `${summary.dryRun ? 'Dry run: would replay' : 'Replayed'} from ${location}, hours ${args.since.toISOString()} to ${args.until.toISOString()}, to bus ${args.bus}, marked replay=${args.name}`,
+    `${summary.dryRun ? 'Dry run: would replay' : 'Replayed'} from ${location}, hours ${args.since.toISOString()} to ${args.until.toISOString()}, to bus ${args.bus}, marked ${replayMark(args.name)}`,
     `  archive objects read  ${summary.objects}`,
     `  events read           ${summary.read}`,
   ];

@@ -1,7 +1,8 @@
 /**
  * From what API Gateway hands over to the body text: base64 (API Gateway encodes bodies it does not
  * take for text), then gzip when `Content-Encoding` says so, with a cap before and after
- * decompression so a large body or a gzip bomb is answered 413 instead of exhausting memory.
+ * decompression so a large body or a gzip bomb is answered 413 instead of exhausting memory or
+ * the function's time (the decompressed cap is derived in `../shared/body-cap.ts`).
  */
 import { gunzipSync } from 'node:zlib';
 
@@ -69,7 +70,7 @@ export function decodeBody(request: RawBody, limits: DecodeLimits): DecodeResult
         return {
           ok: false,
           status: 413,
-          message: `body larger than ${limits.maxDecompressedBytes} bytes decompressed`,
+          message: `gzip body larger than ${limits.maxDecompressedBytes} bytes decompressed; send smaller batches`,
         };
       }
       return { ok: false, status: 400, message: 'body is not valid gzip', raw };

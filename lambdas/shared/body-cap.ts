@@ -33,3 +33,27 @@ export const TEXT_BODY_GROWTH = 2;
 export const MAX_BODY_CAP_BYTES = Math.floor(
   (LAMBDA_LIMITS.maxSyncRequestPayloadBytes - EVENT_RESERVE_BYTES) / TEXT_BODY_GROWTH,
 );
+
+/**
+ * 3,014,656 bytes: the most a gzip body may inflate to (`MAX_DECOMPRESSED_BYTES` at most), the
+ * same as {@link MAX_BODY_CAP_BYTES}.
+ *
+ * A gzip body brings the work of its inflated text: parsing it, checking every event, sending every
+ * byte to EventBridge (PutEvents calls of at most 10 entries and 1 MB, all at once, retried within
+ * the publish budget), and, while EventBridge throttles or fails, sending every byte again to the
+ * spillover queue (SendMessageBatch calls of at most 1 MiB; escaping `Detail` as a JSON string at
+ * most doubles it) in the 2 s the receiver keeps for that. All of it has to end before the function
+ * timeout, and within the function's memory, on every retry of the same request: otherwise the
+ * request is a poison batch. A 177 KB gzip body inflating to 100 MB (1,000 events of 100 KB) did
+ * not: it worked until its deadline and answered 503, every time.
+ *
+ * The receiver's timeout and memory are set, and its worst cases measured, for the most a plain
+ * body can bring, which Lambda's invocation limit already bounds to {@link MAX_BODY_CAP_BYTES}.
+ * Inflated, a gzip body may bring no more: no bandwidth figure AWS does not publish enters the
+ * cap, and no body is accepted gzipped that would be refused plain.
+ *
+ * Nothing Braze sends is lost by it: a Braze request holds at most 100 events, each at most 900 KB
+ * (Currents drops larger events), and Braze answers a 413 by splitting the batch and resending it,
+ * down to one event per request — far under this cap.
+ */
+export const MAX_DECOMPRESSED_CAP_BYTES = MAX_BODY_CAP_BYTES;

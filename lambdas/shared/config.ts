@@ -7,7 +7,13 @@ import * as z from 'zod/mini';
 import './zod-locale';
 import { type CatalogExtras, parseCatalogExtras } from './catalog-extras';
 import { DEFAULT_EVENT_SOURCE, DEFAULTS, ENV } from './contract';
-import { cidrProblem, claimCheckThresholdProblem, eventSourceProblem, maxBodyBytesProblem } from './settings';
+import {
+  cidrProblem,
+  claimCheckThresholdProblem,
+  eventSourceProblem,
+  maxBodyBytesProblem,
+  maxDecompressedBytesProblem,
+} from './settings';
 
 /** A zod check from one of the shared validators in `settings.ts`. */
 function checkedBy<T>(problemOf: (value: T) => string | undefined) {
@@ -53,7 +59,9 @@ const receiverSchema = z
     [ENV.allowedSourceCidrs]: z.pipe(commaList, z.array(z.string().check(checkedBy(cidrProblem)))),
     [ENV.spilloverQueueUrl]: z.string().check(z.minLength(1)),
     [ENV.maxBodyBytes]: positiveInt(DEFAULTS.maxBodyBytes).check(checkedBy(maxBodyBytesProblem)),
-    [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes),
+    [ENV.maxDecompressedBytes]: positiveInt(DEFAULTS.maxDecompressedBytes).check(
+      checkedBy(maxDecompressedBytesProblem),
+    ),
     [ENV.claimCheckThresholdBytes]: positiveInt(DEFAULTS.claimCheckThresholdBytes).check(
       checkedBy(claimCheckThresholdProblem),
     ),

@@ -3,7 +3,7 @@
  * alarms and dashboard refer to. Both the Lambda handlers and the CDK code import this module,
  * so a rule or an alarm can never drift from what is published.
  */
-import { MAX_BODY_CAP_BYTES } from './body-cap';
+import { MAX_BODY_CAP_BYTES, MAX_DECOMPRESSED_CAP_BYTES } from './body-cap';
 
 /** `Source` of every EventBridge entry the receiver publishes, unless configured otherwise. */
 export const DEFAULT_EVENT_SOURCE = 'braze.currents';
@@ -14,6 +14,15 @@ export const RECEIVER_PATH = '/currents';
 /** The header Braze sends with every request; its value today is `1`. */
 export const BRAZE_VERSION_HEADER = 'braze-currents-version';
 export const SUPPORTED_BRAZE_VERSION = '1';
+
+/**
+ * What joins a query parameter's key and value in the receiver's `Resources` items (`app_group=brand-a`):
+ * every item the receiver publishes holds it, whatever the connector URL (an empty value included:
+ * `?flag` → `flag=`). The replay mark of `npm run replay` never does, so the archive rules tell a
+ * live event (no `Resources`, or one holding `=`) from a replay without any URL being able to pass
+ * for one (lib/constructs/replay-archive.ts).
+ */
+export const RESOURCE_KEY_VALUE_SEPARATOR = '=';
 
 /** Environment variables the functions read (set by the stack, or by local mode). */
 export const ENV = {
@@ -35,7 +44,7 @@ export const ENV = {
   archiveBucket: 'ARCHIVE_BUCKET',
   /** Largest request body accepted, in bytes (as received, before decompression). */
   maxBodyBytes: 'MAX_BODY_BYTES',
-  /** Largest body accepted after gzip decompression, in bytes. */
+  /** Largest body accepted after gzip decompression, in bytes (at most `MAX_DECOMPRESSED_CAP_BYTES`). */
   maxDecompressedBytes: 'MAX_DECOMPRESSED_BYTES',
   /** Entries larger than this are claim-checked to S3; at most the EventBridge entry limit. */
   claimCheckThresholdBytes: 'CLAIM_CHECK_THRESHOLD_BYTES',
@@ -54,8 +63,11 @@ export const DEFAULTS = {
    * (derived in `body-cap.ts`): 3,014,656 bytes. A 413 only makes Braze split the batch.
    */
   maxBodyBytes: MAX_BODY_CAP_BYTES,
-  /** Braze batches are at most 100 events of at most 900 KB each. */
-  maxDecompressedBytes: 100 * 1024 * 1024,
+  /**
+   * The most a gzip body may inflate to, and the maximum (derived in `body-cap.ts`): 3,014,656
+   * bytes, no more work than the largest plain body. A 413 only makes Braze split the batch.
+   */
+  maxDecompressedBytes: MAX_DECOMPRESSED_CAP_BYTES,
   /**
    * EventBridge accepts entries up to 1 MB, but several targets (SNS, Step Functions, API
    * destinations) still take at most 256 KB, so larger events travel by claim check.

@@ -8,6 +8,7 @@
 import { eventTypePartitionValue } from './archive-partition';
 import { FILE_NAME_MAX_BYTES, PUT_EVENTS_LIMITS } from './aws-limits';
 import { type BusEntry, MAX_DETAIL_TYPE_LENGTH, TIME_FIELD_BYTES } from './bus-entry';
+import { RESOURCE_KEY_VALUE_SEPARATOR } from './contract';
 import { integerOutOfRange, type ValueShape, valueShape } from './event-slices';
 import type { PublishItem } from './publisher';
 
@@ -91,10 +92,16 @@ export function brazeTime(value: unknown): number | undefined {
     : undefined;
 }
 
-/** `app_group=brand-a&x=1` → `['app_group=brand-a', 'x=1']`, percent-decoding included. */
+/**
+ * `app_group=brand-a&x=1` → `['app_group=brand-a', 'x=1']`, percent-decoding included; `flag` →
+ * `['flag=']`. Every item holds {@link RESOURCE_KEY_VALUE_SEPARATOR}, whatever the query string: the
+ * archive rules rely on it to never take a live event for a replay (the replay mark holds none).
+ */
 export function resourcesFromQuery(rawQueryString: string | undefined): string[] {
   if (!rawQueryString) return [];
-  return [...new URLSearchParams(rawQueryString)].map(([key, value]) => `${key}=${value}`);
+  return [...new URLSearchParams(rawQueryString)].map(
+    ([key, value]) => `${key}${RESOURCE_KEY_VALUE_SEPARATOR}${value}`,
+  );
 }
 
 function invalidReason(event: unknown): string | undefined {

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { PUT_EVENTS_LIMITS } from './aws-limits';
-import { MAX_BODY_CAP_BYTES } from './body-cap';
+import { MAX_BODY_CAP_BYTES, MAX_DECOMPRESSED_CAP_BYTES } from './body-cap';
 
 /** A CIDR block, parsed. */
 export interface Cidr {
@@ -60,6 +60,18 @@ export const MIN_BODY_CAP_BYTES = 1024;
 export function maxBodyBytesProblem(bytes: number): string | undefined {
   if (!Number.isInteger(bytes) || bytes < MIN_BODY_CAP_BYTES || bytes > MAX_BODY_CAP_BYTES) {
     return `must be a whole number from ${MIN_BODY_CAP_BYTES} to ${MAX_BODY_CAP_BYTES} (larger bodies could exceed Lambda's 6 MB invocation limit once API Gateway escapes them)`;
+  }
+  return undefined;
+}
+
+/**
+ * `MAX_DECOMPRESSED_BYTES`: a whole number from 1,024 to {@link MAX_DECOMPRESSED_CAP_BYTES}. A larger
+ * cap would let a small gzip body bring more work than the function can finish before its timeout
+ * on every retry (derivation in `body-cap.ts`).
+ */
+export function maxDecompressedBytesProblem(bytes: number): string | undefined {
+  if (!Number.isInteger(bytes) || bytes < MIN_BODY_CAP_BYTES || bytes > MAX_DECOMPRESSED_CAP_BYTES) {
+    return `must be a whole number from ${MIN_BODY_CAP_BYTES} to ${MAX_DECOMPRESSED_CAP_BYTES} (a gzip body inflating to more would bring more work than one invocation can publish or spill before its timeout)`;
   }
   return undefined;
 }

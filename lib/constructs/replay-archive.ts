@@ -1,32 +1,56 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
+import { RESOURCE_KEY_VALUE_SEPARATOR } from '#lambdas/shared/contract';
 
 /**
- * What marks an event re-published by `npm run replay`: one `Resources` entry
- * `replay=<replay name>`. The receiver never publishes it (its `Resources` are the connector URL's
- * `key=value` query parameters, and a Braze connector URL has no `replay` parameter).
+ * What marks an event re-published by `npm run replay`: its only `Resources` item is
+ * `replay:<replay name>`. The receiver can never publish such an item, whatever the connector URL:
+ * each of its items is a query parameter `key=value` and holds {@link RESOURCE_KEY_VALUE_SEPARATOR}
+ * (`?replay=x` gives `replay=x`, `?replay:x` gives `replay:x=`), and a mark never does. (The old mark
+ * `replay=<name>` could be produced by a connector URL with `?replay=…`, whose live events the
+ * archive rules then left out.)
  */
-export const REPLAY_RESOURCE_PREFIX = 'replay=';
+export const REPLAY_MARK_PREFIX = 'replay:';
+
+/** A replay name: what `npm run replay --name` takes. */
+export const REPLAY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The replay mark for `name`: 1 to 64 of `A-Z a-z 0-9 . _ -` (what `npm run replay --name` takes),
+ * so it never holds `=`.
+ * @throws Error when the name is not of that form
+ */
+export function replayMark(name: string): string {
+  if (!REPLAY_NAME.test(name)) {
+    throw new Error(`a replay name is 1 to 64 letters, digits, ".", "_" or "-", not "${name.slice(0, 80)}"`);
+  }
+  return `${REPLAY_MARK_PREFIX}${name}`;
+}
+
+/**
+ * A `Resources` item the receiver publishes, as an EventBridge `wildcard`: any text holding `=`.
+ * No replay mark matches it.
+ */
+export const LIVE_RESOURCE_WILDCARD = `*${RESOURCE_KEY_VALUE_SEPARATOR}*`;
 
 /**
  * The pattern of live events from the receiver: its `source`, minus replays of both kinds.
  * - A native replay (`aws events start-replay`) carries the top-level field `replay-name`
  *   (EventBridge user guide, "Archiving and replaying events": rules that must not see replayed
  *   events add `"replay-name": [{"exists": false}]`).
- * - A replay from the S3 archive (`npm run replay`) carries `Resources: ["replay=<name>"]`.
- *   `resources` is `[]` for most live events, and `exists: false` matches an empty array, so the
- *   `$or` keeps events with no resources and events whose resources are not replay marks.
+ * - A replay from the S3 archive (`npm run replay`) carries `Resources: ["replay:<name>"]` and
+ *   nothing else there. A live event has no `resources` (`[]`: `exists: false` matches an empty
+ *   array) or only items holding `=` (the `wildcard`). An array field matches when ANY item does,
+ *   which is why the mark must be the replay's only item, and why no live event can be left out:
+ *   every one of its items holds `=`.
  * @returns an EventBridge event pattern (JSON object)
  */
 export function liveEventPattern(eventSource: string): Record<string, unknown> {
   return {
     source: [eventSource],
     'replay-name': [{ exists: false }],
-    $or: [
-      { resources: [{ exists: false }] },
-      { resources: [{ 'anything-but': { prefix: REPLAY_RESOURCE_PREFIX } }] },
-    ],
+    $or: [{ resources: [{ exists: false }] }, { resources: [{ wildcard: LIVE_RESOURCE_WILDCARD }] }],
   };
 }
 

@@ -10,6 +10,7 @@ import { KNOWN_EVENT_TYPE_NAMES } from '#lambdas/shared/event-type-names';
 import { familyPrefix, isFamily, selects } from '#lambdas/shared/event-types';
 import { eventSourceProblem } from '#lambdas/shared/settings';
 import { usageError } from '#lib/cli';
+import { REPLAY_NAME } from '#lib/constructs/replay-archive';
 import { cdkJsonExtraEventTypes } from '../cdk-json';
 
 /** Local mode's data directory when neither --data-dir nor CURRENTS_DATA_DIR says otherwise. */
@@ -19,7 +20,7 @@ export const USAGE = `Usage: npm run replay -- --since <ISO time> --until <ISO t
 
 Publishes archived Braze events again, each as the receiver first published it (Source,
 DetailType = event_type, Detail = the archived line verbatim, Time = the event's time), marked
-with Resources ["replay=<name>"]. Partitions are chosen by the UTC hour the archive received the
+with Resources ["replay:<name>"]. Partitions are chosen by the UTC hour the archive received the
 events (the table's dt/hour): every hour that overlaps [--since, --until) is read.
 
   --since ISO           start, e.g. 2026-11-30T00:00:00Z (a time without zone is UTC)
@@ -32,7 +33,7 @@ events (the table's dt/hour): every hour that overlaps [--since, --until) is rea
                         without it: local mode's archive under the data dir
   --data-dir DIR        local mode's data dir (default $CURRENTS_DATA_DIR or ${DEFAULT_DATA_DIR})
   --source NAME         Source of the entries (default ${DEFAULT_EVENT_SOURCE}, the stack's eventSource)
-  --name NAME           replay name in the mark replay=<name> (default replay-<start time>)
+  --name NAME           replay name in the mark replay:<name> (default replay-<start time>)
   --rate N              at most N entries per second on average (default: as fast as accepted)
   --dry-run             read and count only; publish nothing
   --json                print the summary as JSON
@@ -236,7 +237,7 @@ export function parseReplayArguments(
     }
   }
   const name = values.name ?? `replay-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+  if (!REPLAY_NAME.test(name)) {
     throw usageError(`--name must be 1 to 64 letters, digits, ".", "_" or "-", got "${name}"`);
   }
   if (values['data-dir'] !== undefined && values['data-dir'].trim() === '') {

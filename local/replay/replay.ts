@@ -1,9 +1,9 @@
 /**
  * Publishes archived Braze events again, as the receiver first published them: `Source` (the
  * configured source), `DetailType` = `event_type`, `Detail` = the archived line verbatim, `Time` =
- * the Braze `time` — plus `Resources: ["replay=<name>"]`, the replay mark (see
- * lib/constructs/replay-archive.ts: the stack's archive rule leaves marked events out, so a replay
- * is never archived twice). Goes through the receiver's publisher (chunks of at most 10 entries and
+ * the Braze `time` — plus `Resources: ["replay:<name>"]`, the replay mark and nothing else there
+ * (see lib/constructs/replay-archive.ts: the stack's archive rules leave an event out when its only
+ * resource is a mark, which no connector URL can produce, so a replay is never archived twice). Goes through the receiver's publisher (chunks of at most 10 entries and
  * 1 MB, retries of throttled and failed entries with backoff); what is still refused is returned
  * with the reason, never dropped silently.
  *
@@ -21,7 +21,7 @@ import {
   type RetryPolicy,
   realClock,
 } from '#lambdas/shared/publisher';
-import { REPLAY_RESOURCE_PREFIX } from '#lib/constructs/replay-archive';
+import { replayMark } from '#lib/constructs/replay-archive';
 import { type ArchiveStore, archiveLines, archiveObjects } from './archive-reader';
 
 /** Entries handed to the publisher at once (its chunks of 10 go out in parallel). */
@@ -35,7 +35,7 @@ export interface ReplayOptions {
   selectors: readonly string[];
   /** `Source` of the entries: the stack's `eventSource`. */
   source: string;
-  /** Goes into the mark `replay=<name>`. */
+  /** Goes into the mark `replay:<name>`: 1 to 64 of `A-Z a-z 0-9 . _ -`. */
   replayName: string;
   /** Where to publish; none for a dry run (read and count only). */
   port?: PutEventsPort;
@@ -121,12 +121,18 @@ export function replayEntry(
     DetailType: eventType,
     Detail: text,
     Time: time === undefined ? hour : new Date(time * 1000),
-    Resources: [`${REPLAY_RESOURCE_PREFIX}${replayName}`],
+    // The mark alone: with any other item, the archive rules would take the replay for a live event.
+    Resources: [replayMark(replayName)],
   };
 }
 
-/** Reads the selected partitions and publishes (or, without a port, counts) every archived event. */
+/**
+ * Reads the selected partitions and publishes (or, without a port, counts) every archived event.
+ * @throws Error when `replayName` is not a replay name (see `replayMark`)
+ */
 export async function replay(options: ReplayOptions): Promise<ReplaySummary> {
+  // A bad name is refused before anything is read, not once per archived line.
+  replayMark(options.replayName);
   const clock = options.clock ?? realClock();
   const summary: ReplaySummary = {
     objects: 0,

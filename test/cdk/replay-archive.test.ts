@@ -1,7 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { liveEventPattern } from '#lib/constructs/replay-archive';
-import { compileEventPattern } from '#local/event-pattern/index';
+import { resourcesFromQuery } from '#lambdas/shared/entries';
+import { liveEventPattern, REPLAY_NAME, replayMark } from '#lib/constructs/replay-archive';
+import { type CompiledEventPattern, compileEventPattern } from '#local/event-pattern/index';
 import { resourcesOfType, type Synthesized, synthesize } from './synth';
 
 /** An event as EventBridge delivers it, with the envelope fields a pattern can test. */
@@ -23,8 +25,40 @@ function event(fields: Record<string, unknown> = {}) {
 const EXPECTED_PATTERN = {
   source: ['braze.currents'],
   'replay-name': [{ exists: false }],
-  $or: [{ resources: [{ exists: false }] }, { resources: [{ 'anything-but': { prefix: 'replay=' } }] }],
+  $or: [{ resources: [{ exists: false }] }, { resources: [{ wildcard: '*=*' }] }],
 };
+
+/** The S3 archive rule's pattern as synthesized, compiled by local mode's matcher. */
+function archiveRulePattern(synthesized: Synthesized): CompiledEventPattern {
+  const rules = resourcesOfType(synthesized.template, 'AWS::Events::Rule');
+  const archiveRuleId = synthesized.stack.getLogicalId(
+    synthesized.stack.archive.rule.node.defaultChild as never,
+  );
+  return compileEventPattern(rules[archiveRuleId]?.Properties.EventPattern);
+}
+
+/** A query string as a connector URL may carry it: any characters, percent-encoded or not. */
+const queryStrings = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc
+    .array(fc.tuple(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ maxLength: 12 })), {
+      maxLength: 5,
+    })
+    .map((pairs) =>
+      pairs.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&'),
+    ),
+  fc.constantFrom(
+    'replay=x',
+    'replay',
+    'replay%3Ax',
+    'replay:x',
+    'replay%3Dx',
+    '=',
+    '&',
+    '%3D',
+    'replay=a&replay=b',
+  ),
+);
 
 describe('replays and the archives', () => {
   let synthesized: Synthesized;
@@ -44,8 +78,42 @@ describe('replays and the archives', () => {
     expect(pattern.matches(event())).toBe(true);
     expect(pattern.matches(event({ resources: ['app_group=brand-a'] }))).toBe(true);
     expect(pattern.matches(event({ 'replay-name': 'backfill-email' }))).toBe(false);
-    expect(pattern.matches(event({ resources: ['replay=2026-11-30'] }))).toBe(false);
+    expect(pattern.matches(event({ resources: ['replay:2026-11-30'] }))).toBe(false);
     expect(pattern.matches(event({ source: 'someone.else' }))).toBe(false);
+  });
+
+  it('archives the live events of every connector URL, ?replay=… included, and no replay', () => {
+    const pattern = archiveRulePattern(synthesized);
+    // The query parameters that made the old mark `replay=<name>`, or look like the new one.
+    for (const query of ['replay=backfill', 'replay:backfill', 'replay%3Abackfill', 'replay%3Abackfill=']) {
+      expect(pattern.matches(event({ resources: resourcesFromQuery(query) }))).toBe(true);
+    }
+    // Several resources: the array matches when ANY item does, both ways.
+    expect(pattern.matches(event({ resources: resourcesFromQuery('replay=x&app_group=brand-a') }))).toBe(
+      true,
+    );
+    expect(pattern.matches(event({ resources: [replayMark('x'), 'app_group=brand-a'] }))).toBe(true);
+    expect(pattern.matches(event({ resources: [replayMark('x')] }))).toBe(false);
+    expect(pattern.matches(event({ resources: [replayMark('x'), replayMark('y')] }))).toBe(false);
+  });
+
+  it('for any query string, the live event matches the archive rule; for any replay name, the replay does not', () => {
+    const pattern = archiveRulePattern(synthesized);
+    fc.assert(
+      fc.property(queryStrings, (query) => {
+        const resources = resourcesFromQuery(query);
+        expect(resources.every((resource) => resource.includes('='))).toBe(true);
+        expect(pattern.matches(event({ resources }))).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(REPLAY_NAME), (name) => {
+        expect(replayMark(name)).not.toContain('=');
+        expect(pattern.matches(event({ resources: [replayMark(name)] }))).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('follows a configured source in the live-event pattern', () => {

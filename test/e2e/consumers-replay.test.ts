@@ -230,7 +230,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
           detail: first?.detail,
         });
         expect(first?.resources).toEqual([]);
-        expect(replayed.resources).toEqual(['replay=all-1']);
+        expect(replayed.resources).toEqual(['replay:all-1']);
       }
     } finally {
       await second.stop();
@@ -302,7 +302,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     expect(replayed.map((event) => (event.detail as SentEvent).id).sort()).toEqual(
       emails.map((e) => e.id).sort(),
     );
-    expect(replayed.every((event) => event.resources[0] === 'replay=email-backfill')).toBe(true);
+    expect(replayed.every((event) => event.resources.join() === 'replay:email-backfill')).toBe(true);
 
     // The consumer gets its backfill; the archive rule leaves replays out.
     await test.pipeline.settle();
@@ -311,5 +311,33 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     );
     expect(bodies).toHaveLength(emails.length);
     expect((await readArchive(test.s3, names.archiveBucket)).length).toBe(archivedBefore);
+  });
+
+  it('archives live events whatever the connector URL: ?replay=… (the old mark) and look-alikes of the new one', async () => {
+    const { names } = test.pipeline;
+    const queries = ['replay=all-1', 'replay%3Aall-1', 'replay=x&app_group=brand-a'];
+    const now = Math.floor(Date.now() / 1000);
+    const live = queries.map((_, index) => ({
+      event_type: 'users.behaviors.CustomEvent',
+      id: `live-query-${index}`,
+      time: now,
+      user: { user_id: 'u1' },
+    }));
+    for (const [index, query] of queries.entries()) {
+      const response = await post(`${test.pipeline.url}?${query}`, JSON.stringify({ events: [live[index]] }));
+      expect(response.status).toBe(200);
+    }
+    await until(async () => {
+      const ids = new Set(
+        (await readArchive(test.s3, names.archiveBucket)).map(({ line }) => JSON.parse(line).id),
+      );
+      return live.every((event) => ids.has(event.id));
+    }, 'the live events of every connector URL in the archive');
+    const onBus = busEvents(test.pipeline).filter((event) =>
+      (event.detail as SentEvent).id.startsWith('live-query-'),
+    );
+    expect(onBus.map((event) => event.resources).sort()).toEqual(
+      [['replay:all-1='], ['replay=all-1'], ['replay=x', 'app_group=brand-a']].sort(),
+    );
   });
 });

@@ -49,6 +49,20 @@ describe('decodeBody', () => {
     });
   });
 
+  it('takes a gzip body that inflates to exactly the cap, refuses one byte more with a clear message', () => {
+    const gzipped = (bytes: number) => ({
+      body: gzipSync(Buffer.alloc(bytes, 0x20)).toString('base64'),
+      isBase64Encoded: true,
+      headers: { 'content-encoding': 'gzip' },
+    });
+    expect(decodeBody(gzipped(10_000), limits)).toEqual({ ok: true, text: ' '.repeat(10_000) });
+    expect(decodeBody(gzipped(10_001), limits)).toEqual({
+      ok: false,
+      status: 413,
+      message: 'gzip body larger than 10000 bytes decompressed; send smaller batches',
+    });
+  });
+
   it('answers 400 with the raw bytes for corrupt gzip, invalid UTF-8 and unknown encodings', () => {
     const corrupt = decodeBody(
       {

@@ -3,6 +3,8 @@
  * dependencies that hang): each AWS limit an input can break is checked before calling AWS and
  * routed to the contract's answer; no such input yields a 5xx.
  */
+
+import { gzipSync } from 'node:zlib';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,7 +15,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { buildReceiverDeps, createReceiverHandler } from '#lambdas/receiver/handler';
 import { MAX_EVENTS_PER_REQUEST } from '#lambdas/receiver/receive';
 import { LAMBDA_LIMITS } from '#lambdas/shared/aws-limits';
-import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
+import { MAX_BODY_CAP_BYTES, MAX_DECOMPRESSED_CAP_BYTES } from '#lambdas/shared/body-cap';
+import { DEFAULTS } from '#lambdas/shared/contract';
 import { realClock } from '#lambdas/shared/publisher';
 import { createTelemetry } from '#lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '#local/event-factory';
@@ -103,6 +106,72 @@ describe('the body cap keeps every accepted body inside Lambda 6 MB invocation',
     const response = await invoke({ body });
     expect(response.statusCode).toBe(413);
     expect(bus.calls).toBe(0);
+  });
+});
+
+/** `count` events of about `eventBytes` each, as a Currents body (ids distinct, text ASCII). */
+function paddedBody(count: number, eventBytes: number): string {
+  const events = Array.from({ length: count }, (_, index) => {
+    const head = `{"event_type":"users.behaviors.CustomEvent","id":"e-${index}","time":${Math.floor(NOW / 1000) - 30},"properties":{"pad":"`;
+    return `${head}${'x'.repeat(Math.max(0, eventBytes - head.length - 3))}"}}`;
+  });
+  return `{"events":[${events.join(',')}]}`;
+}
+
+const gzipped = (text: string): ApiEventOptions => ({
+  body: gzipSync(text).toString('base64'),
+  isBase64Encoded: true,
+  headers: { 'Content-Encoding': 'gzip' },
+});
+
+describe('a gzip body brings no more work than the largest plain body', () => {
+  it('the default decompressed cap is the body cap, far under the 100 MiB it was', () => {
+    expect(DEFAULTS.maxDecompressedBytes).toBe(MAX_DECOMPRESSED_CAP_BYTES);
+    expect(MAX_DECOMPRESSED_CAP_BYTES).toBe(MAX_BODY_CAP_BYTES);
+  });
+
+  it('the review’s bomb (1,000 events of 100 KB, under 200 KB gzipped) gets 413 and nothing is sent or kept', async () => {
+    const invoke = setup();
+    const text = paddedBody(1_000, 100 * 1024);
+    const request = gzipped(text);
+    expect(Buffer.from(request.body ?? '', 'base64').length).toBeLessThan(200 * 1024);
+    expect(text.length).toBeGreaterThan(100_000_000);
+    const response = await invoke(request);
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body)).toEqual({
+      message: `gzip body larger than ${MAX_DECOMPRESSED_CAP_BYTES} bytes decompressed; send smaller batches`,
+    });
+    expect(bus.calls).toBe(0);
+    expect(queue.bodies).toEqual([]);
+    expect(store.objects.size).toBe(0);
+  });
+
+  it('a gzip body of 1,000 events just under the cap is published in full', async () => {
+    const invoke = setup();
+    const text = paddedBody(1_000, Math.floor(MAX_DECOMPRESSED_CAP_BYTES / 1_000) - 2);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_DECOMPRESSED_CAP_BYTES);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(MAX_DECOMPRESSED_CAP_BYTES - 3_000);
+    const response = await invoke(gzipped(text));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ received: 1_000, published: 1_000, spilled: 0 });
+    expect(bus.accepted).toHaveLength(1_000);
+  });
+
+  it('a gzip body of 100 events just under the cap is published in full; one byte more gets 413', async () => {
+    const invoke = setup();
+    const text = paddedBody(100, Math.floor(MAX_DECOMPRESSED_CAP_BYTES / 100) - 2);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_DECOMPRESSED_CAP_BYTES);
+    const response = await invoke(gzipped(text));
+    expect(JSON.parse(response.body)).toMatchObject({ received: 100, published: 100 });
+    expect(bus.accepted.map((entry) => entry.Detail)).toEqual(
+      JSON.parse(text).events.map((e: unknown) => JSON.stringify(e)),
+    );
+
+    const over = `${text}${' '.repeat(MAX_DECOMPRESSED_CAP_BYTES + 1 - Buffer.byteLength(text))}`;
+    const calls = bus.calls;
+    const refused = await invoke(gzipped(over));
+    expect(refused.statusCode).toBe(413);
+    expect(bus.calls).toBe(calls);
   });
 });
 

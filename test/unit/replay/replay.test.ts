@@ -7,6 +7,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventBridgeClientConfig, eventBridgePort } from '#lambdas/shared/aws';
 import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
+import { liveEventPattern } from '#lib/constructs/replay-archive';
+import { compileEventPattern } from '#local/event-pattern/index';
 import {
   findLocalArchiveBucket,
   localArchiveStore,
@@ -118,10 +120,13 @@ describe('replay from the local archive', () => {
       'e3',
       'p1',
     ]);
+    // The archive rules' pattern, through local mode's matcher: no replayed event is archived again.
+    const live = compileEventPattern(liveEventPattern('braze.currents'));
     for (const event of events) {
       expect(event.source).toBe('braze.currents');
       expect(event['detail-type']).toBe((event.detail as { event_type: string }).event_type);
-      expect(event.resources).toEqual(['replay=test-1']);
+      expect(event.resources).toEqual(['replay:test-1']);
+      expect(live.matches(event)).toBe(false);
     }
     const byId = new Map(events.map((event) => [(event.detail as { id: string }).id, event]));
     expect(byId.get('e1')?.time).toBe('2025-11-30T14:00:00Z');
@@ -231,6 +236,11 @@ describe('replay from the local archive', () => {
     }
   });
 
+  it('refuses a replay name that could make a mark holding "=" before reading anything', async () => {
+    await expect(run([], { replayName: 'x=1' })).rejects.toThrow(/replay name/);
+    expect(standIn.events).toEqual([]);
+  });
+
   it('in a dry run reads and counts, and publishes nothing', async () => {
     const summary = await replay({
       store: localArchiveStore(await findLocalArchiveBucket(dataDir)),
@@ -316,6 +326,7 @@ describe('replay partitions and arguments', () => {
     );
     expect(() => parseReplayArguments([...base, '--rate', '0'], {})).toThrow(/--rate/);
     expect(() => parseReplayArguments([...base, '--name', 'a b'], {})).toThrow(/--name/);
+    expect(() => parseReplayArguments([...base, '--name', 'a=b'], {})).toThrow(/--name/);
     expect(() => parseReplayArguments([...base, '--wat'], {})).toThrow(/wat/);
     expect(parseReplayArguments(base, { CURRENTS_DATA_DIR: '/data/x' })).toMatchObject({
       dataDir: '/data/x',

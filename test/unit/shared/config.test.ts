@@ -40,7 +40,9 @@ describe('loadReceiverConfig', () => {
       eventFields: { 'users.behaviors.Purchase': ['user.loyalty_tier'] },
     });
     expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_FIELDS: '{not json' })).toThrow(ConfigError);
-    expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_FIELDS: '{not json' })).toThrow(/EXTRA_EVENT_FIELDS/);
+    expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_FIELDS: '{not json' })).toThrow(
+      /EXTRA_EVENT_FIELDS/,
+    );
     expect(() => loadReceiverConfig({ ...base, EXTRA_EVENT_TYPES: 'a/b' })).toThrow(/EXTRA_EVENT_TYPES/);
   });
 

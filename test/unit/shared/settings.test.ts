@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sourceIpAllowList } from '#lambdas/receiver/auth';
-import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
+import { MAX_BODY_CAP_BYTES, MAX_DECOMPRESSED_CAP_BYTES } from '#lambdas/shared/body-cap';
 import { loadReceiverConfig } from '#lambdas/shared/config';
 import { parseBridgeConfig } from '#lib/config';
 
@@ -79,5 +79,23 @@ describe('maxBodyBytes / MAX_BODY_BYTES', () => {
   ])('%d → valid: %s at synth and at cold start', (bytes, valid) => {
     expect(atSynth({ maxBodyBytes: bytes })).toBe(valid);
     expect(atColdStart({ MAX_BODY_BYTES: String(bytes) })).toBe(valid);
+  });
+});
+
+describe('MAX_DECOMPRESSED_BYTES (cold start only: the stack leaves it at its default)', () => {
+  it.each([
+    [1024, true],
+    [MAX_DECOMPRESSED_CAP_BYTES, true],
+    [MAX_DECOMPRESSED_CAP_BYTES + 1, false],
+    [100 * 1024 * 1024, false],
+    [1023, false],
+  ])('%d → valid: %s', (bytes, valid) => {
+    expect(atColdStart({ MAX_DECOMPRESSED_BYTES: String(bytes) })).toBe(valid);
+  });
+
+  it('names the variable and the bound when it is over the cap', () => {
+    const load = () => loadReceiverConfig({ ...baseEnv, MAX_DECOMPRESSED_BYTES: String(100 * 1024 * 1024) });
+    expect(load).toThrow(/at MAX_DECOMPRESSED_BYTES/);
+    expect(load).toThrow(`from 1024 to ${MAX_DECOMPRESSED_CAP_BYTES}`);
   });
 });
