@@ -5,6 +5,16 @@
  * `lib/` because `bin/` may import only `lib/`.
  */
 
+/**
+ * Turns off the AWS SDK's notice, printed once per process on Node.js < 22, that SDK releases after
+ * January 2027 will need Node.js 22. The project pins its SDK versions, which run on the Node.js 20
+ * it supports for local use (Lambda runs Node.js 24); docs/local-mode.md says this once instead of
+ * every `npm start` opening with a warning. A value the user set is kept.
+ */
+export function quietSdkNodeVersionNotice(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Exit status of a usage error (bad option or argument), as the CLIs document it. */
 export const USAGE_EXIT_CODE = 2;
 /** Exit status of a failure that is not a usage error, expected or not. */

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { eventBridgeClientConfig, eventBridgePort, s3ClientConfig } from '#lambdas/shared/aws';
-import { runCli, UserError } from '#lib/cli';
+import { quietSdkNodeVersionNotice, runCli, UserError } from '#lib/cli';
 import { replayMark } from '#lib/constructs/replay-archive';
 import {
   findLocalArchiveBucket,
@@ -183,5 +183,6 @@ export async function runReplayCli(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  quietSdkNodeVersionNotice();
   await runCli(() => runReplayCli(process.argv.slice(2)));
 }

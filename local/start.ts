@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runCli, UserError, usageError } from '#lib/cli';
+import { quietSdkNodeVersionNotice, runCli, UserError, usageError } from '#lib/cli';
 import { type LocalCounts, type LocalPipeline, startLocal } from './runtime';
 
 const USAGE = `Usage: npm start -- [options]
@@ -188,5 +188,6 @@ export async function main(
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  quietSdkNodeVersionNotice();
   await runCli(() => main());
 }

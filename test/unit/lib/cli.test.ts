@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type CliProcess, describeFailure, runCli, UserError, usageError } from '#lib/cli';
+import {
+  type CliProcess,
+  describeFailure,
+  quietSdkNodeVersionNotice,
+  runCli,
+  UserError,
+  usageError,
+} from '#lib/cli';
 import { InvalidBridgeConfigError, parseBridgeConfig } from '#lib/config';
 
 function fakeProcess() {
@@ -101,5 +108,17 @@ describe('runCli', () => {
     expect(user.state).toEqual({ stderr: '--port must be a port number\n', exit: 2 });
     expect(bug.state.exit).toBe(1);
     expect(bug.state.stderr).toMatch(/^RangeError: index out of range\n {4}at /);
+  });
+});
+
+describe('quietSdkNodeVersionNotice', () => {
+  it('turns the SDK notice off unless the user set the variable', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    quietSdkNodeVersionNotice(unset);
+    expect(unset.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).toBe('true');
+
+    const userSet: NodeJS.ProcessEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'false' };
+    quietSdkNodeVersionNotice(userSet);
+    expect(userSet.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).toBe('false');
   });
 });
