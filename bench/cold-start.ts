@@ -8,19 +8,20 @@
  *    clients of the rare paths, the SDK's own lazily loaded credential providers) load when first
  *    needed and are reported apart, as is the whole asset;
  *  - CPU of a fresh `node` process that imports the bundle (user + system time of the whole
- *    process, start-up included, as `process.cpuUsage()` reports it just after the import),
+ *    process, start-up included, as `process.cpuUsage()` reports it just after the import), with
+ *    the functions' `NODE_OPTIONS` (`--enable-source-maps`: reading the maps is part of the cost),
  *    median of interleaved runs so that machine load weighs on both sides alike.
  * The SDK's warning for Node.js < 22 is turned off in both processes: Lambda runs Node.js 24, where
  * the SDK emits none, and emitting it costs CPU on this machine's Node.js 20.
  * Goals (issue #10): CPU within 1.15×, size within 1.5×.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type Metafile } from 'esbuild';
-import { functionBuildOptions } from '#lib/constructs/function-bundle';
+import type { Metafile } from 'esbuild';
+import { buildFunctionBundle, FUNCTION_NODE_OPTIONS } from '#lib/constructs/function-bundle';
 
 export const COLD_START_GOALS = { cpuRatio: 1.15, sizeRatio: 1.5 } as const;
 
@@ -52,11 +53,10 @@ export interface BundleBytes {
   total: number;
 }
 
-/** {@link BundleBytes} of a build, from esbuild's metafile. */
-export function bundleBytes(metafile: Metafile): BundleBytes {
+/** The output files a cold start loads: `index.mjs` and every chunk it reaches by static imports. */
+export function outputsLoadedAtStart(metafile: Metafile): string[] {
   const outputs = metafile.outputs;
-  const code = Object.keys(outputs).filter((file) => file.endsWith('.mjs'));
-  const entry = code.find((file) => path.basename(file) === 'index.mjs');
+  const entry = Object.keys(outputs).find((file) => path.basename(file) === 'index.mjs');
   if (!entry) throw new Error('the build wrote no index.mjs');
   const loaded = new Set<string>();
   const visit = (file: string) => {
@@ -67,32 +67,31 @@ export function bundleBytes(metafile: Metafile): BundleBytes {
     }
   };
   visit(entry);
+  return [...loaded];
+}
+
+/** {@link BundleBytes} of a build, from esbuild's metafile. */
+export function bundleBytes(metafile: Metafile): BundleBytes {
+  const outputs = metafile.outputs;
   const sum = (files: Iterable<string>) =>
     [...files].reduce((bytes, file) => bytes + (outputs[file]?.bytes ?? 0), 0);
-  return { loadedAtStart: sum(loaded), total: sum(code) };
+  return {
+    loadedAtStart: sum(outputsLoadedAtStart(metafile)),
+    total: sum(Object.keys(outputs).filter((file) => file.endsWith('.mjs'))),
+  };
 }
 
 /** Builds `entry` as the stack builds a function, into `outdir`; returns its index.mjs and bytes. */
-export async function buildLikeTheStack(
-  entry: string,
-  outdir: string,
-): Promise<{ file: string; bytes: BundleBytes }> {
-  mkdirSync(outdir, { recursive: true });
-  const result = await build({
-    ...functionBuildOptions(entry, outdir),
-    absWorkingDir: ROOT,
-    metafile: true,
-    logLevel: 'silent',
-    nodePaths: [path.join(ROOT, 'node_modules')],
-  });
-  return { file: path.join(outdir, 'index.mjs'), bytes: bundleBytes(result.metafile) };
+export function buildLikeTheStack(entry: string, outdir: string): { file: string; bytes: BundleBytes } {
+  const metafile = buildFunctionBundle(ROOT, entry, outdir, [path.join(ROOT, 'node_modules')]);
+  return { file: path.join(outdir, 'index.mjs'), bytes: bundleBytes(metafile) };
 }
 
 /** CPU microseconds of one fresh process that imports `file`. */
 function importCpuMicros(file: string): number {
   const script = `await import(${JSON.stringify(pathToFileURL(file).href)});const u=process.cpuUsage();console.log(u.user+u.system);`;
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, ...RECEIVER_ENV, NODE_OPTIONS: '' },
+    env: { ...process.env, ...RECEIVER_ENV, NODE_OPTIONS: FUNCTION_NODE_OPTIONS },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
@@ -124,11 +123,11 @@ export async function measureColdStart(runs = 21): Promise<ColdStartFigures> {
   try {
     const bareEntry = path.join(dir, 'bare-entry.mjs');
     writeFileSync(bareEntry, BARE_ENTRY);
-    const receiver = await buildLikeTheStack(
+    const receiver = buildLikeTheStack(
       path.join(ROOT, 'lambdas/receiver/index.ts'),
       path.join(dir, 'receiver'),
     );
-    const bare = await buildLikeTheStack(bareEntry, path.join(dir, 'bare'));
+    const bare = buildLikeTheStack(bareEntry, path.join(dir, 'bare'));
     importCpuMicros(receiver.file); // warm the file cache for both
     importCpuMicros(bare.file);
     const receiverCpu: number[] = [];

@@ -37,7 +37,10 @@ export function buildApp(options: BuildAppOptions = {}): { app: cdk.App; stack: 
   // No synth at process exit: callers synth explicitly (bin, local mode, tests through
   // Template.fromStack), and a late synth would write into an outdir that may be gone by then.
   const app = new cdk.App({ context, autoSynth: false });
-  const config = configFromContext((key) => app.node.tryGetContext(key));
+  const config = configFromContext(
+    (key) => app.node.tryGetContext(key),
+    Object.keys(app.node.getAllContext() as Record<string, unknown>),
+  );
   const stack = new CurrentsBridgeStack(app, config.stackName, {
     config,
     description: 'currents-bridge: Braze Currents to Amazon EventBridge, archived to S3, with alarms',

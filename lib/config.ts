@@ -293,8 +293,59 @@ export function parseBridgeConfig(input: Record<string, unknown>): BridgeConfig 
   throw new InvalidBridgeConfigError(`Invalid currents-bridge settings:\n${problems.join('\n')}`);
 }
 
-/** Reads every setting the stack knows from a construct's context (cdk.json, `-c`, or App props). */
-export function configFromContext(tryGetContext: (key: string) => unknown): BridgeConfig {
+/**
+ * The context keys that look like one of this project's settings (a camelCase word, as every
+ * setting is) but are none of them: a misspelt setting would otherwise be ignored and its default
+ * used without a word. CDK's own keys never look like that: feature flags start with `@`, the
+ * CLI's keys hold `:` (`aws:cdk:…`, lookups) or `-` (`cli-telemetry`).
+ */
+export function unknownSettingKeys(contextKeys: Iterable<string>): string[] {
+  const known = new Set<string>(CONFIG_KEYS);
+  return [...contextKeys].filter((key) => /^[a-z][A-Za-z0-9]*$/.test(key) && !known.has(key));
+}
+
+/** The known setting closest to `key` by edit distance, if it is close enough to be a typo. */
+function closestSetting(key: string): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let diagonal = row[0] as number;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const above = row[j] as number;
+        row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[b.length] as number;
+  };
+  const ranked = CONFIG_KEYS.map((setting) => ({
+    setting,
+    d: distance(key.toLowerCase(), setting.toLowerCase()),
+  }));
+  ranked.sort((x, y) => x.d - y.d);
+  const best = ranked[0];
+  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.setting : undefined;
+}
+
+/**
+ * Reads every setting the stack knows from a construct's context (cdk.json, `-c`, or App props).
+ * `contextKeys`, when given (every key of the context), are checked too: a key that looks like a
+ * setting but is none ({@link unknownSettingKeys}) fails with the closest setting's name.
+ * Errors: {@link InvalidBridgeConfigError}, one line per problem.
+ */
+export function configFromContext(
+  tryGetContext: (key: string) => unknown,
+  contextKeys: Iterable<string> = [],
+): BridgeConfig {
+  const unknown = unknownSettingKeys(contextKeys);
+  if (unknown.length > 0) {
+    const lines = unknown.map((key) => {
+      const closest = closestSetting(key);
+      return `  ${key}: not a setting${closest ? `; did you mean ${closest}?` : ''} (the settings: docs/operations.md)`;
+    });
+    throw new InvalidBridgeConfigError(`Invalid currents-bridge settings:\n${lines.join('\n')}`);
+  }
   const input: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = tryGetContext(key);

@@ -5,13 +5,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '#lambdas/shared/contract';
-import { bundledFunctionCode } from './function-bundle';
+import { bundledFunctionCode, FUNCTION_NODE_OPTIONS, FUNCTION_RUNTIME } from './function-bundle';
 import { logGroup } from './secure-defaults';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
-/** The runtime every function of the stack runs on; the newest Node.js LTS Lambda offers. */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface BridgeFunctionProps {
   /** Path of the handler module, relative to the repository root, e.g. `lambdas/receiver/index.ts`. */
@@ -74,8 +71,7 @@ export class BridgeFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        // Source-mapped stack traces in the logs.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '#lib/app';
-import { CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig } from '#lib/config';
+import { CONFIG_KEYS, InvalidBridgeConfigError, parseBridgeConfig, unknownSettingKeys } from '#lib/config';
 
 describe('stack settings', () => {
   it('have a documented default for everything but the optional ones', () => {
@@ -79,5 +79,30 @@ describe('stack settings', () => {
 
     expect(stack.stackName).toBe('BrazeEu');
     expect(CONFIG_KEYS).toContain('stackName');
+  });
+});
+
+describe('unknown settings', () => {
+  it('refuses a misspelt setting, naming the one it resembles, instead of using the default silently', () => {
+    expect(() => buildApp({ bundle: false, context: { silenceHour: 3 } })).toThrow(InvalidBridgeConfigError);
+    expect(() => buildApp({ bundle: false, context: { silenceHour: 3 } })).toThrow(
+      /silenceHour: not a setting; did you mean silenceHours\?/,
+    );
+    expect(() => buildApp({ bundle: false, context: { retentionDays: 30 } })).toThrow(
+      /retentionDays: not a setting/,
+    );
+  });
+
+  it("leaves CDK's own context keys alone: feature flags, the CLI's keys, lookups", () => {
+    expect(
+      unknownSettingKeys([
+        '@aws-cdk/core:enableStackNameDuplicates',
+        'aws:cdk:bundling-stacks',
+        'cli-telemetry',
+        'availability-zones:account=123456789012:region=us-east-1',
+        ...CONFIG_KEYS,
+      ]),
+    ).toEqual([]);
+    expect(() => buildApp({ bundle: false })).not.toThrow();
   });
 });

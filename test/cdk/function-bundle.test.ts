@@ -1,50 +1,45 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionBuildOptions } from '#lib/constructs/function-bundle';
+import { outputsLoadedAtStart } from '#bench/cold-start';
+import { buildFunctionBundle } from '#lib/constructs/function-bundle';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The input files (source modules) that end up in the output files a cold start loads. */
-function inputsLoadedAtStart(metafile: Metafile): Set<string> {
-  const outputs = metafile.outputs;
-  const entry = Object.keys(outputs).find((file) => path.basename(file) === 'index.mjs');
-  const loaded = new Set<string>();
-  const visit = (file: string) => {
-    if (loaded.has(file)) return;
-    loaded.add(file);
-    for (const imported of outputs[file]?.imports ?? []) {
-      if (imported.kind === 'import-statement') visit(imported.path);
-    }
-  };
-  if (entry) visit(entry);
-  return new Set([...loaded].flatMap((file) => Object.keys(outputs[file]?.inputs ?? {})));
+/** The source modules inside the output files a cold start loads. */
+function inputsLoadedAtStart(metafile: Metafile): string[] {
+  return outputsLoadedAtStart(metafile).flatMap((file) => Object.keys(metafile.outputs[file]?.inputs ?? {}));
+}
+
+/** Every file of a built function, path → content. */
+function filesOf(dir: string): Map<string, string> {
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+  return new Map(
+    files.map((entry) => {
+      const file = path.join(entry.parentPath, entry.name);
+      return [path.relative(dir, file), readFileSync(file, 'utf8')];
+    }),
+  );
 }
 
 /**
- * What the stack's bundling promises a cold start (lib/constructs/function-bundle.ts): the S3 and
- * SQS clients, which only rare paths use, are chunks a request loads when it first needs them, not
- * code every cold start reads. The deployed bundles themselves are built and loaded by
- * full-synth.test.ts.
+ * What the stack's bundling promises (lib/constructs/function-bundle.ts): the S3 and SQS clients,
+ * which only rare paths use, are chunks a request loads when it first needs them, not code every
+ * cold start reads; and the bundle, so the asset hash, does not depend on where it is built. The
+ * deployed bundles themselves are synthesized and loaded by full-synth.test.ts.
  */
 describe('function bundles', () => {
   let dir: string;
   const built: Record<string, { metafile: Metafile; outdir: string }> = {};
 
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'currents-bridge-bundle-'));
     for (const fn of ['receiver', 'redrive']) {
       const outdir = path.join(dir, fn);
-      const result = await build({
-        ...functionBuildOptions(path.join(ROOT, `lambdas/${fn}/index.ts`), outdir),
-        absWorkingDir: ROOT,
-        metafile: true,
-        logLevel: 'silent',
-      });
-      built[fn] = { metafile: result.metafile, outdir };
+      built[fn] = { metafile: buildFunctionBundle(ROOT, `lambdas/${fn}/index.ts`, outdir), outdir };
     }
   }, 120_000);
 
@@ -56,7 +51,7 @@ describe('function bundles', () => {
     'the %s loads EventBridge at start, and S3 and SQS only when first used',
     (fn) => {
       const { metafile } = built[fn] as { metafile: Metafile };
-      const atStart = [...inputsLoadedAtStart(metafile)];
+      const atStart = inputsLoadedAtStart(metafile);
       const everywhere = Object.keys(metafile.inputs);
 
       expect(atStart.some((input) => input.includes('@aws-sdk/client-eventbridge/'))).toBe(true);
@@ -73,20 +68,29 @@ describe('function bundles', () => {
   );
 
   it('the receiver reads the catalog as generated names at start, not the typed catalog', () => {
-    const atStart = [...inputsLoadedAtStart((built.receiver as { metafile: Metafile }).metafile)];
+    const atStart = inputsLoadedAtStart((built.receiver as { metafile: Metafile }).metafile);
     expect(atStart).toContain('lambdas/shared/event-type-names.ts');
     expect(atStart).not.toContain('lambdas/shared/event-catalog.ts');
   });
 
-  it('writes index.mjs, chunks under chunks/, and a source map for each', () => {
+  it('writes index.mjs, chunks under chunks/, and a source map for each, naming project-relative sources', () => {
     const { outdir } = built.receiver as { outdir: string };
-    const files = readdirSync(outdir, { recursive: true }).map(String);
-    const code = files.filter((file) => file.endsWith('.mjs'));
+    const files = filesOf(outdir);
+    const code = [...files.keys()].filter((file) => file.endsWith('.mjs'));
 
     expect(code).toContain('index.mjs');
-    expect(code.filter((file) => file !== 'index.mjs').every((file) => file.startsWith('chunks/'))).toBe(
-      true,
-    );
-    for (const file of code) expect(files).toContain(`${file}.map`);
+    expect(
+      code.filter((file) => file !== 'index.mjs').every((file) => file.startsWith(`chunks${path.sep}`)),
+    ).toBe(true);
+    for (const file of code) expect(files.has(`${file}.map`)).toBe(true);
+    const { sources } = JSON.parse(files.get('index.mjs.map') ?? '{}') as { sources: string[] };
+    expect(sources).toContain('lambdas/receiver/receive.ts');
+    expect(sources.filter((source) => source.startsWith('..') || path.isAbsolute(source))).toEqual([]);
   });
+
+  it('builds the same bytes in another folder, so the asset hash does not depend on where cdk.out is', () => {
+    const elsewhere = path.join(dir, 'a', 'much', 'deeper', 'folder');
+    buildFunctionBundle(ROOT, 'lambdas/receiver/index.ts', elsewhere);
+    expect(filesOf(elsewhere)).toEqual(filesOf((built.receiver as { outdir: string }).outdir));
+  }, 60_000);
 });
