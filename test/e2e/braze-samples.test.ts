@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readSampleFolder, type SimulationReport, simulate, withFreshIds } from '#local/simulator/index';
 import { BRAZE_SAMPLES_DIR, describeWithSharedData } from '../shared-data';
-import { busEvents, readArchive, startTestPipeline, type TestPipeline, until } from './pipeline';
+import {
+  busEvents,
+  busIdCounts,
+  copiesExplained,
+  readArchive,
+  spilloverEmpty,
+  startTestPipeline,
+  type TestPipeline,
+  until,
+} from './pipeline';
 
 const samplesDir = BRAZE_SAMPLES_DIR;
 
@@ -16,6 +25,12 @@ describeWithSharedData("Braze's sample files replayed through local mode", [samp
     test = await startTestPipeline();
     events = withFreshIds(await readSampleFolder(samplesDir)) as Array<Record<string, unknown>>;
     report = await simulate({ url: test.pipeline.url, token: test.pipeline.token, events });
+    // A loaded machine can make the receiver spill: those events reach the bus through the redrive.
+    await until(() => {
+      const onBus = busIdCounts(test.pipeline);
+      return events.every((event) => onBus.has(event.id as string));
+    }, 'every sample on the bus');
+    await until(() => spilloverEmpty(test), 'the spillover queue to be empty');
     await test.pipeline.settle();
   });
 
@@ -32,7 +47,8 @@ describeWithSharedData("Braze's sample files replayed through local mode", [samp
 
     // Assess
     expect(report).toMatchObject({ acknowledged: events.length, dropped: 0 });
-    expect(onBus).toHaveLength(events.length);
+    expect(new Set(onBus.map((event) => (event.detail as { id: unknown }).id))).toEqual(new Set(sent.keys()));
+    expect(onBus.length - events.length).toBeLessThanOrEqual(copiesExplained(test.pipeline, events.length));
     for (const event of onBus) {
       const detail = event.detail as Record<string, unknown>;
       expect(detail).toEqual(sent.get(detail.id));
@@ -46,11 +62,14 @@ describeWithSharedData("Braze's sample files replayed through local mode", [samp
     let archived: Array<{ key: string; line: string }> = [];
     await until(async () => {
       archived = await readArchive(test.s3, test.pipeline.names.archiveBucket);
-      return archived.length >= events.length;
-    }, 'every sample in the archive');
+      return archived.length >= busEvents(test.pipeline).length;
+    }, 'every event on the bus in the archive');
 
     // Assess
-    expect(archived).toHaveLength(events.length);
+    expect(archived).toHaveLength(busEvents(test.pipeline).length);
+    expect(new Set(archived.map(({ line }) => JSON.parse(line).id))).toEqual(
+      new Set(events.map((e) => e.id)),
+    );
     for (const { key, line } of archived) {
       expect(key.startsWith(`events/event_type=${JSON.parse(line).event_type}/`)).toBe(true);
     }

@@ -90,6 +90,10 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
   let emailQueueUrl = '';
   let pushQueueUrl = '';
   const sent: SentEvent[] = [];
+  /** The id of every archived line (one per copy on the bus), read once the archive holds the bus. */
+  let archivedIds: string[] = [];
+  const idOf = (event: EventBridgeEvent) => (event.detail as SentEvent).id;
+  const typeOf = (id: string) => sent.find((event) => event.id === id)?.event_type ?? '';
   // The tests read each queue without deleting: a visibility timeout far longer than the suite keeps
   // a message read once from coming back on a slow machine (the default is 30 s).
   const READ_ONCE = { VisibilityTimeout: '43200' };
@@ -154,11 +158,20 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     }
     const response = await post(test.pipeline.url, JSON.stringify({ events: sent }));
     expect(response.status).toBe(200);
-    await until(() => busEvents(test.pipeline).length >= sent.length, 'every event on the bus');
+    // Publishing is at least once, as in AWS: on a loaded machine the receiver may spill events (the
+    // redrive publishes them later) or retry a PutEvents call whose answer timed out (its entries
+    // reach the bus twice). So every expectation below counts the copies on the bus or in the archive.
+    await until(
+      () => new Set(busEvents(test.pipeline).map(idOf)).size >= sent.length,
+      'every event on the bus',
+    );
     await test.pipeline.settle();
     await until(
-      async () => (await readArchive(test.s3, names.archiveBucket)).length >= sent.length,
-      'every event in the archive',
+      async () => (await readArchive(test.s3, names.archiveBucket)).length >= busEvents(test.pipeline).length,
+      'every event on the bus in the archive',
+    );
+    archivedIds = (await readArchive(test.s3, names.archiveBucket)).map(
+      ({ line }) => (JSON.parse(line) as SentEvent).id,
     );
   });
 
@@ -173,10 +186,16 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     const bodies = await receiveAll(() =>
       jsonSqs.send(new JsonReceiveMessageCommand({ QueueUrl: emailQueueUrl, MaxNumberOfMessages: 10 })),
     );
-    const expected = sent.filter((event) => event.event_type.startsWith('users.messages.email.'));
+    // One delivery per e-mail event on the bus (copies included), each the event as sent.
+    const expected = busEvents(test.pipeline)
+      .filter((event) => event['detail-type'].startsWith('users.messages.email.'))
+      .map((event) => sent.find((original) => original.id === idOf(event)));
+    expect(expected.length).toBeGreaterThanOrEqual(
+      sent.filter((event) => event.event_type.startsWith('users.messages.email.')).length,
+    );
     expect(
       bodies.map((body) => JSON.parse(body) as SentEvent).sort((a, b) => a.id.localeCompare(b.id)),
-    ).toEqual([...expected].sort((a, b) => a.id.localeCompare(b.id)));
+    ).toEqual([...expected].sort((a, b) => (a?.id ?? '').localeCompare(b?.id ?? '')));
     const targets = await events.send(
       new ListTargetsByRuleCommand({ Rule: 'email-team', EventBusName: test.pipeline.names.eventBus }),
     );
@@ -190,12 +209,15 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
     const ids = bodies.map(
       (body) => (JSON.parse(body) as EventBridgeEvent & { detail: SentEvent }).detail.id,
     );
-    expect(ids.sort()).toEqual(
-      sent
-        .filter((event) => event.event_type === 'users.messages.pushnotification.Send')
-        .map((event) => event.id)
-        .sort(),
+    const pushesOnBus = busEvents(test.pipeline)
+      .filter((event) => event['detail-type'] === 'users.messages.pushnotification.Send')
+      .map(idOf);
+    expect(new Set(pushesOnBus)).toEqual(
+      new Set(
+        sent.filter((event) => event.event_type === 'users.messages.pushnotification.Send').map((e) => e.id),
+      ),
     );
+    expect(ids.sort()).toEqual(pushesOnBus.sort());
   });
 
   it('npm run replay re-publishes every archived event into a second endpoint, as first published plus the mark', async () => {
@@ -208,13 +230,15 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
         ['--since', since, '--until', untilTime, '--bus', 'backfill', '--name', 'all-1'],
         { AWS_ENDPOINT_URL_EVENTBRIDGE: url, CURRENTS_DATA_DIR: test.pipeline.dataDir },
       );
-      expect(result.stdout).toContain(`published             ${sent.length}`);
+      expect(result.stdout).toContain(`published             ${archivedIds.length}`);
       expect(result.code).toBe(0);
 
       const original = new Map(
         busEvents(test.pipeline).map((event) => [(event.detail as SentEvent).id, event]),
       );
-      expect(second.events).toHaveLength(sent.length);
+      // Every archived line replayed (a retried call may add copies on a loaded machine).
+      expect(new Set(second.events.map(idOf))).toEqual(new Set(sent.map((event) => event.id)));
+      expect(second.events.length).toBeGreaterThanOrEqual(archivedIds.length);
       for (const replayed of second.events) {
         const first = original.get((replayed.detail as SentEvent).id);
         expect(first).toBeDefined();
@@ -258,7 +282,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
         { AWS_ENDPOINT_URL_EVENTBRIDGE: url, CURRENTS_DATA_DIR: test.pipeline.dataDir },
         cwd,
       );
-      const pushes = sent.filter((event) => event.event_type === 'users.messages.pushnotification.Send');
+      const pushes = archivedIds.filter((id) => typeOf(id) === 'users.messages.pushnotification.Send');
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`not published         ${pushes.length}`);
       expect(result.stdout).toContain('ResourceNotFoundException');
@@ -266,9 +290,7 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as { text: string; errorCode: string });
-      expect(kept.map((failure) => (JSON.parse(failure.text) as SentEvent).id).sort()).toEqual(
-        pushes.map((event) => event.id).sort(),
-      );
+      expect(kept.map((failure) => (JSON.parse(failure.text) as SentEvent).id).sort()).toEqual(pushes.sort());
       expect(second.events).toHaveLength(0);
     } finally {
       await second.stop();
@@ -296,20 +318,20 @@ describe('a consumer attaches a rule locally, then backfills from the archive', 
       { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge, CURRENTS_DATA_DIR: dataDir },
     );
     expect(result.code).toBe(0);
-    const emails = sent.filter((event) => event.event_type.startsWith('users.messages.email.'));
+    const emails = archivedIds.filter((id) => typeOf(id).startsWith('users.messages.email.'));
     await until(() => busEvents(test.pipeline).length >= onBusBefore + emails.length, 'the replayed events');
+    await test.pipeline.settle();
     const replayed = busEvents(test.pipeline).slice(onBusBefore);
-    expect(replayed.map((event) => (event.detail as SentEvent).id).sort()).toEqual(
-      emails.map((e) => e.id).sort(),
-    );
+    // Every archived e-mail line replayed once, or more if a call was retried on a loaded machine.
+    expect(new Set(replayed.map(idOf))).toEqual(new Set(emails));
+    expect(replayed.length).toBeGreaterThanOrEqual(emails.length);
     expect(replayed.every((event) => event.resources.join() === 'replay:email-backfill')).toBe(true);
 
-    // The consumer gets its backfill; the archive rule leaves replays out.
-    await test.pipeline.settle();
+    // The consumer gets its backfill (one delivery per replayed event); the archive rule leaves replays out.
     const bodies = await receiveAll(() =>
       jsonSqs.send(new JsonReceiveMessageCommand({ QueueUrl: emailQueueUrl, MaxNumberOfMessages: 10 })),
     );
-    expect(bodies).toHaveLength(emails.length);
+    expect(bodies).toHaveLength(replayed.length);
     expect((await readArchive(test.s3, names.archiveBucket)).length).toBe(archivedBefore);
   });
 

@@ -90,6 +90,16 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
   const onBus = (id: string) =>
     busEvents(test.pipeline).filter((event) => (event.detail as { id?: unknown }).id === id);
 
+  /**
+   * The copies of an event on the bus, once there is one. Publishing is at least once, as in AWS:
+   * a loaded machine can make the receiver spill the event (the redrive publishes it later) or
+   * retry a PutEvents call whose answer timed out (its entries reach the bus twice).
+   */
+  const published = async (id: string) => {
+    await until(() => onBus(id).length >= 1, `${id} on the bus`);
+    return onBus(id);
+  };
+
   /** Every quarantined item (one object per batch and reason holds its `items`). */
   async function quarantined(): Promise<Array<Record<string, unknown>>> {
     const bucket = test.pipeline.names.archiveBucket;
@@ -135,9 +145,10 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
 
         // Assess
         expect(response.status).toBe(200);
-        expect(onBus(event.id).map((e) => e.detail)).toEqual([
-          { ...event, properties: { name: 'Zoë 🚀 \u00e9' } },
-        ]);
+        const copies = await published(event.id);
+        expect(copies.map((e) => e.detail)).toEqual(
+          copies.map(() => ({ ...event, properties: { name: 'Zoë 🚀 \u00e9' } })),
+        );
       },
     );
 
@@ -269,7 +280,7 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
 
       // Assess
       expect(response.status).toBeLessThan(500);
-      await until(() => onBus(fine.id).length === 1, 'the other event on the bus');
+      await published(fine.id);
       expect(onBus(deep.id)).toHaveLength(0);
       const kept = JSON.stringify(await quarantined());
       expect(kept).toContain(deep.id);
@@ -288,7 +299,8 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
       });
       const response = await post(test.pipeline.url, `{"events":[${batch.map((e) => e.text).join(',')}]}`);
       expect(response.status).toBe(200);
-      for (const { id } of batch) await until(() => onBus(id).length === 1, `${id} on the bus`);
+      // Published at least once (see `published`): what the rules deliver is compared as sets.
+      for (const { id } of batch) await published(id);
       await test.pipeline.settle();
       return batch.map((e) => e.id);
     }
@@ -307,7 +319,7 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
 
       // Assess
       await until(() => deliveredIds('Cidr').includes(inside as string), 'the cidr delivery');
-      expect(deliveredIds('Cidr')).toEqual([inside]);
+      expect(new Set(deliveredIds('Cidr'))).toEqual(new Set([inside]));
       expect(deliveredIds('Cidr')).not.toContain(outside);
     });
 
@@ -320,7 +332,7 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
 
       // Assess
       await until(() => deliveredIds('BigInteger').includes(same as string), 'the big-integer delivery');
-      expect(deliveredIds('BigInteger')).toEqual([same]);
+      expect(new Set(deliveredIds('BigInteger'))).toEqual(new Set([same]));
       expect(deliveredIds('BigInteger')).not.toContain(next);
       const sqsStandIn = test.pipeline.standIns.sqs;
       expect(sqsStandIn?.peekBodies(queueNames.BigInteger as string)[0]).toContain(
@@ -340,7 +352,7 @@ describe('local mode behaves as deployed (issue #9), through the local pipeline'
 
       // Assess
       await until(() => deliveredIds('MixedArray').includes(mixed as string), 'the mixed-array delivery');
-      expect(deliveredIds('MixedArray')).toEqual([mixed]);
+      expect(new Set(deliveredIds('MixedArray'))).toEqual(new Set([mixed]));
       expect(deliveredIds('MixedArray')).not.toContain(other);
     });
   });

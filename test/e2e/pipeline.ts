@@ -69,6 +69,19 @@ export function spilloverEmpty(test: TestPipeline): boolean {
   return counts.visible + counts.inFlight + counts.delayed === 0;
 }
 
+/**
+ * How many copies beyond `sentCount` the bus may hold. Delivery is at-least-once end to end: a copy
+ * comes only from a PutEvents call made again (the receiver timed out waiting for an answer on a
+ * loaded machine and retried that call's ≤ 10 entries) or from a spilled entry the redrive
+ * publishes again. Publishing `sentCount` events takes at least `sentCount / 10` calls; every call
+ * beyond those may carry up to 10 copies.
+ */
+export function copiesExplained(pipeline: LocalPipeline, sentCount: number): number {
+  const calls = pipeline.standIns.eventBridge?.stats.putEventsCalls ?? 0;
+  const extraCalls = Math.max(0, calls - Math.ceil(sentCount / 10));
+  return 10 * extraCalls + pipeline.counts().spilled;
+}
+
 /** Ids of the Braze events on the bus, with how often each arrived. */
 export function busIdCounts(pipeline: LocalPipeline): Map<string, number> {
   const counts = new Map<string, number>();

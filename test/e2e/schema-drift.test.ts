@@ -45,11 +45,15 @@ describe('schema drift through local mode', () => {
       await post(test.pipeline.url, JSON.stringify({ events: first })),
       await post(test.pipeline.url, JSON.stringify({ events: second })),
     ];
-    await until(() => busEvents(test.pipeline).length >= 4, 'four events on the bus');
+    // At least once: a PutEvents call retried after a timed-out answer (a loaded machine) puts its
+    // entries on the bus twice, as in AWS, so the bus is compared as a set of details.
+    const sent = [...first, ...second].map((event) => JSON.stringify(event)).sort();
+    const detailsOnBus = () =>
+      [...new Set(busEvents(test.pipeline).map((e) => JSON.stringify(e.detail)))].sort();
+    await until(() => detailsOnBus().length >= sent.length, 'the four events on the bus');
     // Assess
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
-    const details = busEvents(test.pipeline).map((event) => JSON.stringify(event.detail));
-    expect(details.sort()).toEqual([...first, ...second].map((event) => JSON.stringify(event)).sort());
+    expect(detailsOnBus()).toEqual(sent);
     expect(test.pipeline.counts()).toMatchObject({
       received: 4,
       published: 4,

@@ -42,6 +42,7 @@ export interface QueueCounts {
 export class SqsStandIn {
   private readonly queues = new Map<string, Queue>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly longPolls = new Map<string, number>();
   private readonly server: AwsJsonServer;
   private readonly files: QueueFiles | undefined;
   private readonly now: () => number;
@@ -125,6 +126,14 @@ export class SqsStandIn {
     return this.requireQueue(name).counts(this.now());
   }
 
+  /**
+   * ReceiveMessage calls on the queue that found nothing and are waiting (long polling,
+   * `WaitTimeSeconds` > 0) right now, so a test can send only once a receive is really waiting.
+   */
+  waitingReceives(name: string): number {
+    return this.longPolls.get(name) ?? 0;
+  }
+
   /** Every message body in the queue, visible or not, without receiving them. */
   peekBodies(name: string): string[] {
     return this.requireQueue(name).state.messages.map((message) => message.body);
@@ -204,11 +213,23 @@ export class SqsStandIn {
       queue.numericAttribute('ReceiveMessageWaitTimeSeconds');
     const deadline = this.now() + waitSeconds * 1000;
     let received = queue.receive(max, visibilityTimeout, this.now(), this.moveToDeadLetter(queue));
-    while (received.length === 0 && !this.stopped && this.queues.get(queue.name) === queue) {
-      const remaining = deadline - this.now();
-      if (remaining <= 0) break;
-      await this.waitForChange(queue.name, Math.min(remaining, queue.nextVisibleIn(this.now()) ?? remaining));
-      received = queue.receive(max, visibilityTimeout, this.now(), this.moveToDeadLetter(queue));
+    if (received.length === 0 && deadline > this.now()) {
+      this.longPolls.set(queue.name, this.waitingReceives(queue.name) + 1);
+      try {
+        while (received.length === 0 && !this.stopped && this.queues.get(queue.name) === queue) {
+          const remaining = deadline - this.now();
+          if (remaining <= 0) break;
+          await this.waitForChange(
+            queue.name,
+            Math.min(remaining, queue.nextVisibleIn(this.now()) ?? remaining),
+          );
+          received = queue.receive(max, visibilityTimeout, this.now(), this.moveToDeadLetter(queue));
+        }
+      } finally {
+        const waiting = this.waitingReceives(queue.name) - 1;
+        if (waiting > 0) this.longPolls.set(queue.name, waiting);
+        else this.longPolls.delete(queue.name);
+      }
     }
     if (received.length > 0) this.changed(queue);
     if (received.length === 0) return {};

@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lambdaContext } from '#local/runtime/lambda-context';
@@ -9,6 +9,7 @@ import {
   toSqsRecord,
 } from '#local/runtime/redrive-loop';
 import { SqsStandIn } from '#local/stand-ins/sqs/sqs-stand-in';
+import { until } from '#test/wait';
 
 function record(messageId: string): SQSRecord {
   return toSqsRecord(
@@ -16,16 +17,6 @@ function record(messageId: string): SQSRecord {
     'arn:q',
     'us-east-1',
   );
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe('toSqsRecord', () => {
@@ -81,30 +72,41 @@ describe('messagesToDelete', () => {
 
 describe('startRedriveLoop', () => {
   let sqs: SqsStandIn | undefined;
+  let client: SQSClient | undefined;
   let loop: RedriveLoop | undefined;
   afterEach(async () => {
     await loop?.stop();
+    client?.destroy();
     await sqs?.stop();
     loop = undefined;
+    client = undefined;
     sqs = undefined;
   });
 
-  it('hands spilled messages to the handler, deletes successes and sees a failure come back', async () => {
-    // Prepare
-    sqs = new SqsStandIn({ queues: [{ name: 'spill', attributes: { VisibilityTimeout: '1' } }] });
-    const { url } = await sqs.start();
-    for (const body of ['one', 'two', 'three']) sqs.enqueue('spill', body);
-    const client = new SQSClient({
+  it('hands spilled messages to the handler, deletes successes and leaves a failure to come back', async () => {
+    // Prepare: a visibility timeout no stall of a loaded machine reaches, so nothing comes back
+    // unless the test makes it visible again (as the end of the timeout would).
+    const stand = new SqsStandIn({ queues: [{ name: 'spill', attributes: { VisibilityTimeout: '43200' } }] });
+    sqs = stand;
+    const { url } = await stand.start();
+    for (const body of ['one', 'two', 'three']) stand.enqueue('spill', body);
+    const sqsClient = new SQSClient({
       endpoint: url,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    const seen: string[] = [];
+    client = sqsClient;
+    const seen: Array<{ body: string; receiveCount: string; receiptHandle: string }> = [];
+    const invocations: Array<{ received: number; deleted: number }> = [];
     let failedOnce = false;
     const handler = async (event: SQSEvent) => {
       const failures: Array<{ itemIdentifier: string }> = [];
       for (const r of event.Records) {
-        seen.push(r.body);
+        seen.push({
+          body: r.body,
+          receiveCount: r.attributes.ApproximateReceiveCount,
+          receiptHandle: r.receiptHandle,
+        });
         if (r.body === 'two' && !failedOnce) {
           failedOnce = true;
           failures.push({ itemIdentifier: r.messageId });
@@ -115,23 +117,42 @@ describe('startRedriveLoop', () => {
 
     // Act
     loop = startRedriveLoop({
-      sqs: client,
-      queueUrl: sqs.queueUrl('spill'),
-      queueArn: sqs.queueArn('spill'),
+      sqs: sqsClient,
+      queueUrl: stand.queueUrl('spill'),
+      queueArn: stand.queueArn('spill'),
       region: 'us-east-1',
       handler,
       context: () => lambdaContext({ functionName: 'redrive', timeoutMs: 30_000 }),
       waitTimeSeconds: 1,
+      onInvoke: ({ received, deleted }) => invocations.push({ received, deleted }),
     });
-    const stand = sqs;
+    await until(() => seen.length >= 3 && invocations.length >= 1, 'the first invocation to end');
+    // Only the failure is left, still hidden: the loop neither deleted it nor made it visible.
+    expect(stand.peekBodies('spill')).toEqual(['two']);
+    expect(stand.counts('spill')).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
+    const failed = seen.find((entry) => entry.body === 'two');
+    await sqsClient.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: stand.queueUrl('spill'),
+        ReceiptHandle: failed?.receiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
     await until(() => {
       const counts = stand.counts('spill');
-      return counts.visible + counts.inFlight === 0 && seen.length === 4 ? true : undefined;
-    });
+      return counts.visible + counts.inFlight + counts.delayed === 0 && invocations.length >= 2;
+    }, 'the failed message to be handled again and deleted');
 
     // Assess
-    expect(seen.filter((b) => b === 'two')).toHaveLength(2);
-    expect(seen.filter((b) => b === 'one')).toHaveLength(1);
-    expect(seen.filter((b) => b === 'three')).toHaveLength(1);
+    expect(invocations).toEqual([
+      { received: 3, deleted: 2 },
+      { received: 1, deleted: 1 },
+    ]);
+    expect(seen.map(({ body, receiveCount }) => [body, receiveCount])).toEqual([
+      ['one', '1'],
+      ['two', '1'],
+      ['three', '1'],
+      ['two', '2'],
+    ]);
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsStandIn } from '#local/stand-ins/sqs/sqs-stand-in';
+import { until } from '#test/wait';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -128,12 +129,22 @@ describe('SQS stand-in with a real SDK v3 client', () => {
   });
 
   it('long-polls: a waiting receive returns as soon as a message is sent', async () => {
-    const waiting = sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 20 }));
+    let answered = false;
+    const waiting = sqs
+      .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 20 }))
+      .finally(() => {
+        answered = true;
+      });
+    // The send must come after the receive found the queue empty, or this proves nothing about
+    // long polling; a receive that does not wait answers at once and ends the wait as well.
+    await until(() => standIn.waitingReceives('spillover') === 1 || answered, 'a receive waiting');
+    expect(answered).toBe(false);
 
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'late' }));
 
     const received = await waiting;
     expect(received.Messages?.[0]?.Body).toBe('late');
+    expect(standIn.waitingReceives('spillover')).toBe(0);
   });
 
   it('sends and deletes in batches, reporting per-entry results', async () => {
