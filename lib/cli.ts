@@ -1,7 +1,8 @@
 /**
  * How the project's command lines end: an error the user can fix (a bad setting, option, port or
  * file) is one clear message and a non-zero exit; anything else is a bug and keeps its stack.
- * Used by the CDK app (`bin/`) and the local CLIs (`npm start`, `simulate`, `pattern`); it lives in
+ * Used by the CDK app (`bin/`) and the local CLIs (`npm start`, `simulate`, `pattern`, `query`,
+ * `replay`, `routes`); it lives in
  * `lib/` because `bin/` may import only `lib/`.
  */
 

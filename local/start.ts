@@ -64,7 +64,7 @@ function banner(pipeline: LocalPipeline, tokenSource: string): string {
     `  curl -i -X POST '${url}' -H 'Authorization: Bearer ${token}' -H 'Braze-Currents-Version: 1' \\`,
     `    -H 'Content-Type: application/json' -d '${sample}'`,
     'Send 1,000 events like Braze does (another terminal):',
-    `  npm run simulate -- --url ${url} --count 1000`,
+    `  npm run simulate -- --url ${url} --token ${token} --count 1000`,
     '',
     'Ctrl-C stops (the archive buffer is written first).',
     '',

@@ -4,11 +4,10 @@
  * how local mode points them at its stand-ins.
  *
  * S3 and SQS serve only rare paths (quarantine, claim check, spillover), so their SDK packages are
- * imported when a request first needs them, not at cold start: in the functions' single-file
- * esbuild bundle a dynamic `import()` of a bundled module becomes a lazily initialised wrapper,
- * which defers evaluating those modules (the bulk of their start-up cost) though not parsing
- * their code. EventBridge (every request) and Secrets Manager (the first request of every
- * deployed cold start fetches the tokens) are imported eagerly.
+ * imported when a request first needs them, not at cold start: the functions are bundled with
+ * code splitting (lib/constructs/function-bundle.ts), so each dynamic `import()` below is a chunk
+ * of its own, read, parsed and evaluated only then. EventBridge (every request) and Secrets
+ * Manager (the first request of every deployed cold start fetches the tokens) are imported eagerly.
  */
 import {
   EventBridgeClient,

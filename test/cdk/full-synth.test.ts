@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NODE_OPTIONS } from '#lib/constructs/function-bundle';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,6 +113,8 @@ describe('npx cdk synth', () => {
             SPILLOVER_QUEUE_URL: 'http://127.0.0.1:1/queue',
             CURRENTS_TOKENS: 'token',
             AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            // As deployed: Node.js reads every loaded module's source map, so a broken map fails here.
+            NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
           },
         },
       );
