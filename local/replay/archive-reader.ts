@@ -36,6 +36,8 @@ export interface ArchiveStore {
   listEventTypePartitions(): Promise<string[]>;
   /** Keys of the objects directly under `prefix` (which ends with `/`), in key order. */
   listObjects(prefix: string): Promise<string[]>;
+  /** The "folders" directly under `prefix` (which ends with `/`): full prefixes ending with `/`. */
+  listPrefixes(prefix: string): Promise<string[]>;
   read(key: string): Promise<Buffer>;
 }
 
@@ -62,6 +64,11 @@ export function hourPrefix(hour: Date): string {
 /**
  * The archive objects of the selected event types and hours, hour by hour (oldest first), event
  * types in name order within an hour. With no selectors every event type is read.
+ *
+ * Only partitions that exist are listed: per event type its `dt=` days, then the `hour=` folders of
+ * the days in range, then the objects of the hours in range. The listing calls so grow with the
+ * data in the range, not with its length (a ten-year `--since` over a young archive costs a few
+ * calls per event type, not one per hour and type).
  * `onSkippedPartition` hears of a partition value that is not valid `@uri` text (never written by
  * the archive; such a directory is left alone).
  */
@@ -85,8 +92,25 @@ export async function* archiveObjects(
     }
   }
   eventTypes.sort((a, b) => (a.eventType < b.eventType ? -1 : a.eventType > b.eventType ? 1 : 0));
+  const wantedHours = new Set(hours.map(hourPrefix));
+  const wantedDays = new Set([...wantedHours].map((prefix) => prefix.slice(0, 'dt=YYYY-MM-DD/'.length)));
+  // Per hour prefix (`dt=…/hour=…/`), the event types that have a partition there.
+  const present = new Map<string, { value: string; eventType: string }[]>();
+  for (const type of eventTypes) {
+    const typePrefix = `${S3_PREFIX.archive}event_type=${type.value}/`;
+    for (const dayPrefix of await store.listPrefixes(typePrefix)) {
+      if (!wantedDays.has(dayPrefix.slice(typePrefix.length))) continue;
+      for (const hourFolder of await store.listPrefixes(dayPrefix)) {
+        const hour = hourFolder.slice(typePrefix.length);
+        if (!wantedHours.has(hour)) continue;
+        const types = present.get(hour) ?? [];
+        types.push(type);
+        present.set(hour, types);
+      }
+    }
+  }
   for (const hour of hours) {
-    for (const { value, eventType } of eventTypes) {
+    for (const { value, eventType } of present.get(hourPrefix(hour)) ?? []) {
       const prefix = `${S3_PREFIX.archive}event_type=${value}/${hourPrefix(hour)}`;
       for (const key of await store.listObjects(prefix)) yield { key, eventType, hour };
     }
@@ -134,6 +158,9 @@ export function s3ArchiveStore(client: S3Client, bucket: string): ArchiveStore {
     async listObjects(prefix) {
       return (await list(prefix, '/')).keys.sort();
     },
+    async listPrefixes(prefix) {
+      return (await list(prefix, '/')).prefixes.sort();
+    },
     async read(key) {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       const body = object.Body as { transformToByteArray(): Promise<Uint8Array> } | undefined;
@@ -158,6 +185,13 @@ export function localArchiveStore(bucketDirectory: string): ArchiveStore {
       return entries
         .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
         .map((entry) => `${prefix}${entry.name}`)
+        .sort();
+    },
+    async listPrefixes(prefix) {
+      const entries = await readdirOrEmpty(path.join(bucketDirectory, prefix));
+      return entries
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${prefix}${entry.name}/`)
         .sort();
     },
     read(key) {

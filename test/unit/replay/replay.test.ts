@@ -10,6 +10,8 @@ import { BRAZE_EVENT_TYPES } from '#lambdas/shared/event-types';
 import { liveEventPattern } from '#lib/constructs/replay-archive';
 import { compileEventPattern } from '#local/event-pattern/index';
 import {
+  type ArchiveStore,
+  archiveObjects,
   findLocalArchiveBucket,
   localArchiveStore,
   partitionHours,
@@ -239,6 +241,41 @@ describe('replay from the local archive', () => {
   it('refuses a replay name that could make a mark holding "=" before reading anything', async () => {
     await expect(run([], { replayName: 'x=1' })).rejects.toThrow(/replay name/);
     expect(standIn.events).toEqual([]);
+  });
+
+  it('lists the partitions that exist, so a ten-year range costs calls per partition, not per hour', async () => {
+    const local = localArchiveStore(await findLocalArchiveBucket(dataDir));
+    const calls: string[] = [];
+    const counting: ArchiveStore = {
+      location: local.location,
+      listEventTypePartitions: () => local.listEventTypePartitions(),
+      listObjects: (prefix) => {
+        calls.push(`objects ${prefix}`);
+        return local.listObjects(prefix);
+      },
+      listPrefixes: (prefix) => {
+        calls.push(`prefixes ${prefix}`);
+        return local.listPrefixes(prefix);
+      },
+      read: (key) => local.read(key),
+    };
+    const hours = partitionHours(new Date('2020-01-01T00:00:00Z'), new Date('2030-01-01T00:00:00Z'));
+    expect(hours.length).toBeGreaterThan(87_000);
+
+    const found = [];
+    for await (const object of archiveObjects(counting, hours, [])) found.push(object);
+
+    // Oldest hour first, event types in name order within an hour.
+    expect(found.map((object) => object.key.split('/').slice(1).join('/'))).toEqual([
+      'event_type=custom%20type%2Fx/dt=2026-11-30/hour=13/e.gz',
+      'event_type=users.messages.email.Send/dt=2026-11-30/hour=13/a.gz',
+      'event_type=users.messages.email.Send/dt=2026-11-30/hour=14/b.gz',
+      'event_type=users.messages.pushnotification.Send/dt=2026-11-30/hour=14/c.gz',
+      'event_type=users.messages.email.Send/dt=2026-11-30/hour=16/d.gz',
+    ]);
+    // 3 types: one listing of days each, one of hours per day with data, one of objects per hour with data.
+    expect(calls.filter((call) => call.startsWith('prefixes'))).toHaveLength(6);
+    expect(calls.filter((call) => call.startsWith('objects'))).toHaveLength(5);
   });
 
   it('in a dry run reads and counts, and publishes nothing', async () => {
