@@ -73,7 +73,7 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
     pattern =
       values['pattern-file'] === undefined
         ? (positionals[0] as string)
-        : patternFromRuleFile(readFileSync(values['pattern-file'], 'utf8'));
+        : patternFromRuleFile(readPatternFile(values['pattern-file']));
     if (values.samples === undefined) {
       events = fixtureEvents();
       eventsDescription = 'one event of each Braze event type, from the fixture factory';
@@ -127,6 +127,18 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
     }
   }
   return 0;
+}
+
+/** The text of `--pattern-file`; an unreadable path is an Error naming the file and why. */
+function readPatternFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EISDIR' ? 'is a directory' : code === 'ENOENT' ? 'does not exist' : (error as Error).message;
+    throw new Error(`--pattern-file ${file}: ${why}`);
+  }
 }
 
 function parse(argv: readonly string[]) {

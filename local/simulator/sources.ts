@@ -30,7 +30,12 @@ export async function readSampleFolder(dir: string): Promise<unknown[]> {
   if (names.length === 0) throw new Error(`no .json sample files in ${dir}`);
   const events: unknown[] = [];
   for (const name of names) {
-    const parsed: unknown = JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path.join(dir, name), 'utf8'));
+    } catch (error) {
+      throw new Error(`${name}: ${(error as Error).message}`);
+    }
     if (!Array.isArray(parsed)) throw new Error(`${name}: expected a JSON array of events`);
     events.push(...parsed);
   }

@@ -138,12 +138,17 @@ describe('npm run simulate', () => {
 
 describe('npm run pattern', () => {
   it('as a process: exits 2 with one message', () => {
-    expectUserError(spawned.pattern, 2, /ENOENT.*nonexistent-rule\.json/);
+    expectUserError(spawned.pattern, 2, /--pattern-file \/nonexistent-rule\.json: does not exist/);
   });
 
   it.each([
     [['--nope'], 2, /^Unknown option '--nope'/],
-    [['--pattern-file', '/nonexistent-rule.json'], 2, /ENOENT.*nonexistent-rule\.json/],
+    [
+      ['--pattern-file', '/nonexistent-rule.json'],
+      2,
+      /--pattern-file \/nonexistent-rule\.json: does not exist/,
+    ],
+    [['--pattern-file', '/'], 2, /--pattern-file \/: is a directory/],
     [['{"detail-type": "not an array"}'], 1, /^Event pattern is not valid/],
   ])('%j: exits %i with one message', async (args, code, message) => {
     let printed = '';

@@ -218,7 +218,10 @@ describe('npm run pattern', () => {
     expect(run().status).toBe(2);
     expect(run('{"a":["b"]}', '--pattern-file', 'x.json').status).toBe(2);
     expect(run('{"a":["b"]}', '--unknown').status).toBe(2);
-    expect(run('--pattern-file', join(scratch, 'missing.json')).stderr).toContain('ENOENT');
+    expect(run('--pattern-file', join(scratch, 'missing.json')).stderr).toContain(
+      'missing.json: does not exist',
+    );
+    expect(run('--pattern-file', scratch).stderr).toContain(`${scratch}: is a directory`);
     expect(run('{"a":["b"]}', '--samples', join(scratch, 'missing')).status).toBe(2);
   });
 

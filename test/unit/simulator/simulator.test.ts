@@ -296,6 +296,9 @@ describe('event sources', () => {
       expect(replayed.some((e) => e.id === 'x' || e.id === 'y')).toBe(false);
       expect(Object.keys(replayed[0] ?? {})).toEqual(['event_type', 'id', 'time', 'user', 'properties']);
       expect(replayed[0]?.properties).toEqual({ p: 1 });
+      // A file that is not JSON is named in the error.
+      await writeFile(path.join(dir, 'c.json'), '[{');
+      await expect(readSampleFolder(dir)).rejects.toThrow(/^c\.json: /);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
