@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { BRAZE_VERSION_HEADER, SUPPORTED_BRAZE_VERSION } from '../shared/contract';
-import { timeLeft, withDeadline } from '../shared/deadline';
+import { ANSWER_RESERVE_MS, timeLeft, WRITE_RESERVE_MS, withDeadline } from '../shared/deadline';
 import { type PreparedEvent, prepareEvents, resourcesFromQuery } from '../shared/entries';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
 import {
@@ -116,16 +116,6 @@ export const AUTH_MESSAGES = {
   tokenNotActive: 'Token not accepted',
   sourceIpNotAllowed: 'Forbidden',
 } as const;
-
-/** Kept back from the Lambda's remaining time for the spillover and quarantine writes. */
-export const SPILLOVER_RESERVE_MS = 2_000;
-
-/**
- * Kept back from the Lambda's remaining time for answering: every AWS call of a request ends
- * (answers or is abandoned) this long before the function timeout, so the answer is ours (503
- * with Retry-After) and never API Gateway's 500 for a timed-out function.
- */
-export const ANSWER_RESERVE_MS = 500;
 
 /**
  * The most elements one request's `events` may hold: ten times a Braze batch (100 events). More
@@ -351,7 +341,7 @@ export function createReceiver(deps: ReceiverDeps): (request: ReceiverRequest) =
       ...deps.backoff,
       deadline: Math.min(
         publishStart + settings.publishBudgetMs,
-        Math.max(publishStart, deadline - SPILLOVER_RESERVE_MS),
+        Math.max(publishStart, deadline - WRITE_RESERVE_MS),
       ),
     });
     batch.publishLatencyMs = deps.clock.now() - publishStart;

@@ -12,7 +12,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { entrySize } from '../shared/bus-entry';
 import { METRIC } from '../shared/contract';
-import { timeLeft, withDeadline } from '../shared/deadline';
+import { ANSWER_RESERVE_MS, timeLeft, WRITE_RESERVE_MS, withDeadline } from '../shared/deadline';
 import { type PutEventsPort, publishEntries, type RetryPolicy } from '../shared/publisher';
 import { type ObjectStorePort, type QuarantineBatch, quarantine } from '../shared/quarantine';
 import { type ParsedSpilloverMessage, parseSpilloverMessage } from '../shared/spillover';
@@ -27,12 +27,6 @@ export interface RedriveDeps {
   clock: Pick<RetryPolicy, 'now' | 'sleep' | 'random'>;
   backoff: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>;
 }
-
-/** Kept back from the Lambda's remaining time so the quarantine writes can still finish. */
-export const REDRIVE_RESERVE_MS = 2_000;
-
-/** Every AWS call of an invocation ends this long before the function timeout. */
-export const REDRIVE_ANSWER_RESERVE_MS = 500;
 
 /** What became of a message that leaves the queue. */
 export type RedrivenMessage =
@@ -141,8 +135,8 @@ export function createRedrive(deps: RedriveDeps) {
 
   /**
    * Redrives the records of one invocation, all at once, under one deadline: publishing stops
-   * starting new rounds `publishBudgetMs` after the start (or {@link REDRIVE_RESERVE_MS} before the
-   * function timeout, if sooner), and every AWS call ends {@link REDRIVE_ANSWER_RESERVE_MS} before it.
+   * starting new rounds `publishBudgetMs` after the start (or {@link WRITE_RESERVE_MS} before the
+   * function timeout, if sooner), and every AWS call ends {@link ANSWER_RESERVE_MS} before it.
    * @returns one settled result per record, in order: fulfilled when the message is done with
    *   (published, or kept in S3), rejected when it must return to the queue
    */
@@ -153,11 +147,10 @@ export function createRedrive(deps: RedriveDeps) {
     const receivedAt = new Date(deps.clock.now());
     const startedAt = deps.clock.now();
     // Every AWS call ends by this time, so the batch response is always returned.
-    const invocationDeadline =
-      startedAt + (remainingTimeMs ?? Number.POSITIVE_INFINITY) - REDRIVE_ANSWER_RESERVE_MS;
+    const invocationDeadline = startedAt + (remainingTimeMs ?? Number.POSITIVE_INFINITY) - ANSWER_RESERVE_MS;
     const budget = Math.min(
       deps.publishBudgetMs,
-      (remainingTimeMs ?? Number.POSITIVE_INFINITY) - REDRIVE_RESERVE_MS,
+      (remainingTimeMs ?? Number.POSITIVE_INFINITY) - WRITE_RESERVE_MS,
     );
     const deadline = startedAt + Math.max(0, budget);
     const results = await Promise.allSettled(

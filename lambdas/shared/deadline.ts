@@ -5,6 +5,21 @@
  * to the queue (redrive) instead of running into the function timeout.
  */
 
+/**
+ * Kept back from the Lambda's remaining time for the writes that keep data when publishing fails
+ * (the receiver's spillover and quarantine, the redrive's quarantine): publishing stops starting
+ * new rounds this long before the function timeout.
+ */
+export const WRITE_RESERVE_MS = 2_000;
+
+/**
+ * Kept back from the Lambda's remaining time for answering: every AWS call of an invocation ends
+ * (answers or is abandoned) this long before the function timeout, so the function answers (the
+ * receiver 503 with Retry-After, the redrive its batch item failures) instead of timing out, which
+ * API Gateway would turn into a 500 and SQS into a whole batch returned.
+ */
+export const ANSWER_RESERVE_MS = 500;
+
 /** Thrown when a call outlives its deadline. Named like the SDK's own timeout, so it counts as retryable. */
 export class DeadlineError extends Error {
   override name = 'TimeoutError';

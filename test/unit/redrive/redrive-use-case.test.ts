@@ -6,14 +6,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import {
-  createRedrive,
-  EntriesStillFailing,
-  REDRIVE_RESERVE_MS,
-  type RedriveDeps,
-} from '#lambdas/redrive/redrive';
+import { createRedrive, EntriesStillFailing, type RedriveDeps } from '#lambdas/redrive/redrive';
 import type { BusEntry } from '#lambdas/shared/bus-entry';
-import { DeadlineError } from '#lambdas/shared/deadline';
+import { DeadlineError, WRITE_RESERVE_MS } from '#lambdas/shared/deadline';
 import { DEFAULT_BACKOFF, type PutEventsEntryOutcome } from '#lambdas/shared/publisher';
 import { buildSpilloverBodies } from '#lambdas/shared/spillover';
 import { fakeClock } from '../receiver/support';
@@ -153,7 +148,7 @@ describe('redrive use case', () => {
   it('takes the deadline from the Lambda remaining time when that is sooner than the budget', async () => {
     const ports = inMemory({ code: () => 'ThrottlingException' });
     const start = ports.clock.now();
-    const remaining = REDRIVE_RESERVE_MS + 300;
+    const remaining = WRITE_RESERVE_MS + 300;
     await createRedrive(ports.deps)([message('m1', 'a'), message('m2', 'b')], remaining);
     expect(Math.max(...ports.rounds) - start).toBeLessThanOrEqual(300);
   });
