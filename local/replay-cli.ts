@@ -86,6 +86,11 @@ export function awsFailure(error: unknown, doing: string): UserError | undefined
   if (/region is missing/i.test(message)) {
     return new UserError(`${doing} failed: no AWS Region; set AWS_REGION`, { cause: error });
   }
+  if (/region not accepted/i.test(message)) {
+    return new UserError(`${doing} failed: ${message}; set AWS_REGION to a Region such as us-east-1`, {
+      cause: error,
+    });
+  }
   if ((code !== undefined && NETWORK_CODES.has(code)) || name === 'TimeoutError') {
     return new UserError(
       `${doing} failed: cannot reach the endpoint (${code ?? name}: ${message}); check AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_EVENTBRIDGE and the network`,
@@ -139,6 +144,14 @@ export async function runReplayCli(
     if (!args.dryRun) {
       const eventBridge = new EventBridgeClient(eventBridgeClientConfig());
       clients.push(eventBridge);
+      // Region and credentials before reading anything: missing, every entry would fail only after
+      // the publisher's retry window, one line per archived event.
+      try {
+        await eventBridge.config.region();
+        await eventBridge.config.credentials();
+      } catch (error) {
+        throw awsFailure(error, 'publishing to EventBridge') ?? error;
+      }
       port = eventBridgePort(eventBridge, args.bus);
     }
     const tty = io.stderrIsTty;

@@ -474,6 +474,30 @@ describe('npm run replay errors', () => {
     expect(outcome.code).toBe(code);
   });
 
+  it('stops before reading anything when publishing has no Region, in one line (not one per event after the retry window)', async () => {
+    writeArchiveObject(scratch, 'users.behaviors.CustomEvent', '2026-11-30T10', 'a.gz', [
+      '{"event_type":"users.behaviors.CustomEvent","id":"1","time":1}',
+    ]);
+    vi.stubEnv('AWS_REGION', undefined);
+    vi.stubEnv('AWS_DEFAULT_REGION', undefined);
+    vi.stubEnv('AWS_PROFILE', 'currents-bridge-test-no-such-profile');
+    vi.stubEnv('AWS_CONFIG_FILE', join(scratch, 'no-config'));
+    try {
+      const outcome = await runInProcess(() =>
+        runReplayCli(
+          ['--since', '2026-11-30', '--until', '2026-12-01', '--bus', 'b', '--data-dir', scratch],
+          {},
+          io,
+        ),
+      );
+
+      expect(outcome.stderr.trim()).toBe('publishing to EventBridge failed: no AWS Region; set AWS_REGION');
+      expect(outcome.code).toBe(1);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('exits 1 naming a data dir that does not exist, or holds no archive, and what to do', async () => {
     const missing = await runInProcess(() =>
       runReplayCli([...args, '--data-dir', join(scratch, 'nope')], {}, io),
