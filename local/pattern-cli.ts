@@ -88,6 +88,12 @@ export function runPatternCli(argv: readonly string[], output: CliOutput): numbe
 
   const source = values.source ?? DEFAULT_EVENT_SOURCE;
   const resources = values.resource ?? [];
+  const notKeyValue = resources.find((resource) => !resource.includes('='));
+  if (notKeyValue !== undefined) {
+    // The receiver publishes every query parameter as `key=value` (docs/receiver.md).
+    output.stderr(`--resource must be KEY=VALUE (a connector URL query parameter), got "${notKeyValue}"`);
+    return 2;
+  }
   let result: ReturnType<typeof tryPattern>;
   try {
     result = tryPattern(pattern, events, { source, resources, ...(texts ? { texts } : {}) });

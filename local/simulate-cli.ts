@@ -26,7 +26,7 @@ one; 413 → batch halved; 401/403/404 → stop.
   --url URL             connector URL (default http://127.0.0.1:\${PORT:-3000}/currents)
   --token TOKEN         bearer token (default: first of $CURRENTS_TOKENS, else <data-dir>/token)
   --no-token            send no Authorization header
-  --count N             events to send (default 1000; with --samples: one pass over the files)
+  --count N             events to send, at most 1000000 (default 1000; with --samples: one pass over the files)
   --types LIST          comma-separated event types or families, e.g. users.messages.email.*
   --samples DIR         replay the sample files of DIR (each a JSON array) with fresh ids
   --batch-size N        events per request, 1..100 (default 100)
@@ -40,6 +40,9 @@ one; 413 → batch halved; 401/403/404 → stop.
   --data-dir DIR        where local mode keeps its token (default $CURRENTS_DATA_DIR or .local-data)
   --json                print the final report as JSON
   -h, --help            this text`;
+
+/** The most events one run generates (`--count`); more would exhaust Node's default heap. */
+const MAX_COUNT = 1_000_000;
 
 function integer(name: string, value: string | undefined, fallback: number, min = 0, max = Infinity): number {
   if (value === undefined) return fallback;
@@ -135,7 +138,8 @@ export async function main(
   };
 
   const { samples } = values;
-  const count = values.count === undefined ? undefined : integer('count', values.count, 0);
+  // Events are generated in memory before sending: a million is about 1 GB of heap.
+  const count = values.count === undefined ? undefined : integer('count', values.count, 0, 0, MAX_COUNT);
   const seed = values.seed === undefined ? undefined : integer('seed', values.seed, 0);
   const events = samples
     ? withFreshIds(await loadEvents(() => readSampleFolder(samples), `--samples ${samples}`), count)

@@ -113,9 +113,10 @@ describe('npm run simulate', () => {
 
   it.each([
     [['--nope'], /^Unknown option '--nope'\nRun with --help/],
-    [['--token', 't', '--count', 'many'], /--count must be a whole number of at least 0, got "many"/],
+    [['--token', 't', '--count', 'many'], /--count must be a whole number from 0 to 1000000, got "many"/],
     [['--token', 't', '--batch-size', '101'], /--batch-size must be a whole number from 1 to 100/],
     [['--token', 't', '--url', 'not a url'], /--url must be an http\(s\) URL/],
+    [['--token', 't', '--count', '99999999999'], /--count must be a whole number from 0 to 1000000/],
     [
       ['--token', 't', '--types', 'users.nothing.*'],
       /--types: no known event type matches users\.nothing\.\*/,

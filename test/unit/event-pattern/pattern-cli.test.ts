@@ -222,6 +222,9 @@ describe('npm run pattern', () => {
       'missing.json: does not exist',
     );
     expect(run('--pattern-file', scratch).stderr).toContain(`${scratch}: is a directory`);
+    const notKeyValue = run('{"source":["braze.currents"]}', '--resource', 'noequals');
+    expect(notKeyValue.status).toBe(2);
+    expect(notKeyValue.stderr).toContain('--resource must be KEY=VALUE');
     expect(run('{"a":["b"]}', '--samples', join(scratch, 'missing')).status).toBe(2);
   });
 
