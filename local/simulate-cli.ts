@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENV } from '#lambdas/shared/contract';
+import { isKnownEventType } from '#lambdas/shared/event-types';
 import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '#lib/cli';
 import {
   factoryEvents,
@@ -141,13 +142,27 @@ export async function main(
   // Events are generated in memory before sending: a million is about 1 GB of heap.
   const count = values.count === undefined ? undefined : integer('count', values.count, 0, 0, MAX_COUNT);
   const seed = values.seed === undefined ? undefined : integer('seed', values.seed, 0);
+  const types = values.types?.split(',').map((type) => type.trim());
+  // A name the catalog does not know is sent as a new event type (to try the drift check or
+  // `extraEventTypes`), but never silently: a typo would otherwise look like one.
+  const unknownTypes = (types ?? []).filter((type) => !type.endsWith('*') && !isKnownEventType(type));
+  if (!samples && unknownTypes.length > 0) {
+    process.stderr.write(
+      `note: not in the event catalog, sent as new event types: ${unknownTypes.join(', ')}\n`,
+    );
+  }
+  if (samples && (values.types !== undefined || values.seed !== undefined)) {
+    throw usageError(
+      '--types and --seed choose factory events; with --samples the files are sent as they are',
+    );
+  }
   const events = samples
     ? withFreshIds(await loadEvents(() => readSampleFolder(samples), `--samples ${samples}`), count)
     : await loadEvents(
         () =>
           factoryEvents({
             count: count ?? 1000,
-            types: values.types?.split(',').map((type) => type.trim()),
+            types,
             seed,
           }),
         '--types',

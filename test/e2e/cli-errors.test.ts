@@ -117,6 +117,7 @@ describe('npm run simulate', () => {
     [['--token', 't', '--batch-size', '101'], /--batch-size must be a whole number from 1 to 100/],
     [['--token', 't', '--url', 'not a url'], /--url must be an http\(s\) URL/],
     [['--token', 't', '--count', '99999999999'], /--count must be a whole number from 0 to 1000000/],
+    [['--token', 't', '--samples', '/tmp', '--types', 'x'], /--types and --seed choose factory events/],
     [
       ['--token', 't', '--types', 'users.nothing.*'],
       /--types: no known event type matches users\.nothing\.\*/,
