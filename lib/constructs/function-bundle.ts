@@ -30,9 +30,8 @@ export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
  * use: lambdas/shared/aws.ts) is still read and parsed at every cold start; as a chunk it is read
  * only when a request first needs it. Everything else matches what `NodejsFunction` did:
  * `--bundle --platform=node --format=esm --minify --sourcemap --target=node24` (maps without the
- * sources' text), `module` before
- * `main`, every dependency bundled (the SDK too, so what runs is the version the tests ran), and a
- * `require` for the CommonJS dependencies that still call it.
+ * sources' text), `module` before `main`, every dependency bundled (the SDK too, so what runs is
+ * the version the tests ran), and a `require` for the CommonJS dependencies that still call it.
  */
 export function functionBuildOptions(entry: string, outdir: string): BuildOptions {
   return {
@@ -45,9 +44,9 @@ export function functionBuildOptions(entry: string, outdir: string): BuildOption
     target: FUNCTION_BUNDLE_TARGET,
     minify: true,
     sourcemap: true,
-    // Stack traces need the mappings, not the sources' text: without it the receiver's map is
-    // about a fifth of its size, and Node.js (`--enable-source-maps`) reads every loaded map at
-    // cold start.
+    // Stack traces need the mappings, not the sources' text: without it the receiver's map is a
+    // fifth of its size (201 KB, not 1,010 KB), and Node.js (`--enable-source-maps`) reads every
+    // loaded map at cold start.
     sourcesContent: false,
     mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
