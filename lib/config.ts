@@ -1,4 +1,5 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { MAX_BODY_CAP_BYTES } from '#lambdas/shared/body-cap';
 import {
@@ -306,19 +307,6 @@ export function unknownSettingKeys(contextKeys: Iterable<string>): string[] {
 
 /** The known setting closest to `key` by edit distance, if it is close enough to be a typo. */
 function closestSetting(key: string): string | undefined {
-  const distance = (a: string, b: string): number => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let diagonal = row[0] as number;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const above = row[j] as number;
-        row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-        diagonal = above;
-      }
-    }
-    return row[b.length] as number;
-  };
   const ranked = CONFIG_KEYS.map((setting) => ({
     setting,
     d: distance(key.toLowerCase(), setting.toLowerCase()),
