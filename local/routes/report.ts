@@ -303,7 +303,7 @@ export function originNote(report: RoutingReport): string | undefined {
 export function reportTable(report: RoutingReport): string {
   const note = originNote(report);
   const lines: string[] = [
-    `${report.eventTypes.length} event types, one realistic event each (source ${report.source}), against ${report.rules.length} rules`,
+    `${report.eventTypes.length} event types, one realistic event each (source ${report.source}), against ${report.rules.length} ${report.rules.length === 1 ? 'rule' : 'rules'}`,
     ...(note === undefined ? [] : [note]),
     '',
   ];
