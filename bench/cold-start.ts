@@ -22,6 +22,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { buildFunctionBundle, FUNCTION_NODE_OPTIONS } from '#lib/constructs/function-bundle';
+import { median } from './stats';
 
 export const COLD_START_GOALS = { cpuRatio: 1.15, sizeRatio: 1.5 } as const;
 
@@ -96,11 +97,6 @@ function importCpuMicros(file: string): number {
   });
   if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
   return Number(result.stdout.trim().split('\n').at(-1));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 export interface ColdStartFigures {

@@ -14,15 +14,11 @@ import { namedQuery } from '#lib/constructs/query-schema';
 import { EventFactory } from '#local/event-factory';
 import { type ArchivedLine, writeArchiveObjects } from '#local/query/archive-files';
 import { LocalArchiveQuery } from '#local/query/archive-query';
+import { median } from './stats';
 
 const EVENTS = Number(process.env.BENCH_QUERY_EVENTS ?? 100_000);
 const RUNS = 5;
 const BUCKET = 'bench-archive';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 export interface LocalQueryFigure {
   events: number;

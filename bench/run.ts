@@ -29,6 +29,7 @@ import { createTelemetry } from '#lambdas/shared/telemetry';
 import { batchBody, EventFactory } from '#local/event-factory';
 import { COLD_START_GOALS, measureColdStart } from './cold-start';
 import { benchLocalQuery, describeLocalQuery } from './query';
+import { median } from './stats';
 
 const TOKEN = 'bench-token-0123456789abcdefghijklmnopqrstuv';
 const BATCH_SIZE = 100;
@@ -191,11 +192,6 @@ async function delayedPutEvents(delayMs: number): Promise<{ endpoint: string; cl
     child.once('exit', (code) => reject(new Error(`PutEvents stand-in exited (${code})`)));
   });
   return { endpoint: `http://127.0.0.1:${port}`, close: () => child.kill() };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function main(): Promise<void> {
