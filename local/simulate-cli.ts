@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ENV } from '#lambdas/shared/contract';
-import { isKnownEventType } from '#lambdas/shared/event-types';
+import { isFamily, isKnownEventType } from '#lambdas/shared/event-types';
 import { runCli, USAGE_EXIT_CODE, UserError, usageError } from '#lib/cli';
 import {
   factoryEvents,
@@ -145,7 +145,7 @@ export async function main(
   const types = values.types?.split(',').map((type) => type.trim());
   // A name the catalog does not know is sent as a new event type (to try the drift check or
   // `extraEventTypes`), but never silently: a typo would otherwise look like one.
-  const unknownTypes = (types ?? []).filter((type) => !type.endsWith('*') && !isKnownEventType(type));
+  const unknownTypes = (types ?? []).filter((type) => !isFamily(type) && !isKnownEventType(type));
   if (!samples && unknownTypes.length > 0) {
     process.stderr.write(
       `note: not in the event catalog, sent as new event types: ${unknownTypes.join(', ')}\n`,
